@@ -1,0 +1,5 @@
+import sys
+
+from salesperf.cli import main
+
+sys.exit(main())

@@ -1,0 +1,96 @@
+"""Running dbt in-process on the project, and summing up what a build did."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from salesperf.settings import PROFILES_DIR, PROJECT_ROOT, duckdb_path
+
+
+@dataclass
+class BuildSummary:
+    """Counts by kind of node and outcome, read from dbt's run results."""
+
+    success: bool
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+
+    def count(self, kind: str, *statuses: str) -> int:
+        return sum(n for (k, s), n in self.counts.items() if k == kind and (not statuses or s in statuses))
+
+    def lines(self) -> list[str]:
+        models = self.count("model", "success")
+        seeds = self.count("seed", "success")
+        tests_passed = self.count("test", "pass")
+        tests_warned = self.count("test", "warn")
+        tests_failed = self.count("test", "fail", "error")
+        units_passed = self.count("unit_test", "pass")
+        units_failed = self.count("unit_test", "fail", "error")
+        skipped = sum(n for (_, s), n in self.counts.items() if s == "skipped")
+        lines = [
+            f"models built: {models}    seeds loaded: {seeds}",
+            f"data tests: {tests_passed} passed, {tests_warned} warned, {tests_failed} failed",
+            f"unit tests: {units_passed} passed, {units_failed} failed",
+        ]
+        if skipped:
+            lines.append(f"skipped after an upstream failure: {skipped}")
+        lines += [f"  FAILED {name}" for name in self.failures]
+        return lines
+
+
+def dbt_environment(database: Path | None = None) -> None:
+    """Point dbt at the project's profiles and the chosen warehouse file."""
+    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    os.environ.setdefault("DBT_PROFILES_DIR", str(PROFILES_DIR))
+    os.environ["DUCKDB_PATH"] = str(database or duckdb_path())
+
+
+def run_dbt(args: list[str], database: Path | None = None, target_path: Path | None = None) -> Any:
+    """Invoke dbt with `args` from the project folder, as the profile expects."""
+    from dbt.cli.main import dbtRunner  # imported late: it takes a second and most commands never need it
+
+    dbt_environment(database)
+    extra = ["--project-dir", str(PROJECT_ROOT), "--profiles-dir", os.environ["DBT_PROFILES_DIR"]]
+    if target_path is not None:
+        extra += ["--target-path", str(target_path)]
+    cwd = Path.cwd()
+    os.chdir(PROJECT_ROOT)
+    try:
+        return dbtRunner().invoke(args + extra)
+    finally:
+        os.chdir(cwd)
+
+
+def summarize(run_results: Path, success: bool) -> BuildSummary:
+    """Read dbt's run_results.json into a summary."""
+    data = json.loads(run_results.read_text())
+    summary = BuildSummary(success=success)
+    for result in data["results"]:
+        unique_id: str = result["unique_id"]
+        kind = unique_id.split(".", 1)[0]
+        status = result["status"]
+        summary.counts[(kind, status)] += 1
+        if status in ("fail", "error"):
+            message = (result.get("message") or "").strip().splitlines()
+            summary.failures.append(f"{unique_id}: {message[0] if message else status}")
+    return summary
+
+
+def build(
+    extra_args: list[str] | None = None,
+    database: Path | None = None,
+    target_path: Path | None = None,
+) -> BuildSummary:
+    """`dbt build` (seeds, models, data tests, unit tests) and its summary."""
+    results_file = (target_path or PROJECT_ROOT / "target") / "run_results.json"
+    results_file.unlink(missing_ok=True)  # never report an earlier build's results as this one's
+    result = run_dbt(["build", *(extra_args or [])], database, target_path)
+    if not results_file.exists():
+        # dbt stopped before running anything (a parse or connection error), and said why.
+        return BuildSummary(success=False, failures=[str(result.exception or "dbt did not run")])
+    return summarize(results_file, bool(result.success))

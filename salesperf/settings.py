@@ -1,0 +1,28 @@
+"""Paths and defaults shared by every command: the one place they are decided."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROFILES_DIR = PROJECT_ROOT / "profiles"
+TARGET_DIR = PROJECT_ROOT / "target"
+
+DEFAULT_RAW_SCHEMA = "raw"
+DEFAULT_DUCKDB_FILE = "warehouse.duckdb"
+
+# Columns every loaded raw table carries so that "the row loaded last" is decidable
+# when two versions of a record share last_modified_date (see DECISIONLOG.md).
+LOADED_AT_COLUMN = "_loaded_at"
+SOURCE_ROW_COLUMN = "_source_row"
+
+
+def duckdb_path() -> Path:
+    """The embedded warehouse file: $DUCKDB_PATH, relative paths taken from the project root.
+
+    dbt runs from the project root, where profiles.yml reads the same variable, so both
+    sides always open the same file.
+    """
+    path = Path(os.environ.get("DUCKDB_PATH", DEFAULT_DUCKDB_FILE))
+    return path if path.is_absolute() else PROJECT_ROOT / path

@@ -1,0 +1,29 @@
+"""Shared fixtures: one small demo warehouse per test session, built by dbt once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from salesperf.dbt_build import BuildSummary, build
+from salesperf.demo_data import generate
+from salesperf.warehouse import connect
+from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh DuckDB file holding the small demo's raw tables."""
+    path = tmp_path_factory.mktemp("warehouse") / "demo.duckdb"
+    with connect(path) as con:
+        generate(SMALL_DEMO, con, "raw")
+    return path
+
+
+@pytest.fixture(scope="session")
+def built_demo(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildSummary]:
+    """`dbt build` (seeds, models, data tests, unit tests) on the fresh demo warehouse."""
+    target = tmp_path_factory.mktemp("dbt_target")
+    summary = build(["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], database=demo_warehouse, target_path=target)
+    return demo_warehouse, summary

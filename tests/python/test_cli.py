@@ -1,0 +1,66 @@
+"""The salesperf command as a user runs it: clear summaries, clear errors, exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from salesperf.cli import main
+from salesperf.contract import RAW_TABLES
+from tests.python.helpers import query
+
+
+def test_generate_then_export_then_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    generated = tmp_path / "generated.duckdb"
+    status = main([
+        "generate", "--reps", "6", "--months", "3", "--seed", "3", "--end-date", "2026-03-01",
+        "--duckdb", str(generated), "--csv-dir", str(tmp_path / "csv"),
+    ])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "seed 3, 6 reps, 3 months to 2026-03-01" in out
+    assert "Wrote " in out and " rows in " in out
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == sorted(f"{t.name}.csv" for t in RAW_TABLES)
+
+    loaded = tmp_path / "loaded.duckdb"
+    status = main(["load", str(tmp_path / "csv"), "--duckdb", str(loaded), "--schema", "crm"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "Loaded 12 table(s)" in out
+    for table in RAW_TABLES:
+        expected = query(generated, f'select count(*) from raw."{table.name}"')[0][0]
+        assert query(loaded, f'select count(*) from crm."{table.name}"')[0][0] == expected
+        assert f"{expected:>9,} rows from {table.name}.csv" in out
+
+
+def test_load_reports_a_bad_file_and_exits_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "Opportunity.csv").write_text("Name,Amount\nDeal,100\n")
+    (folder / "notes.csv").write_text("a,b\n1,2\n")
+    status = main(["load", str(folder), "--duckdb", str(tmp_path / "w.duckdb")])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "error: Opportunity.csv: required column(s) id missing" in out
+    assert "skipped notes.csv: it names no table of the raw contract" in out
+    assert "created empty" in out
+
+
+def test_load_of_a_missing_folder_is_an_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["load", str(tmp_path / "nowhere"), "--duckdb", str(tmp_path / "w.duckdb")])
+    assert status == 2
+    assert capsys.readouterr().out.strip() == f"error: {tmp_path / 'nowhere'}: no such folder"
+
+
+def test_query_prints_rows_and_reports_bad_sql(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "w.duckdb"
+    main(["load", str(tmp_path), "--duckdb", str(db)])  # an empty folder: every table created empty
+    capsys.readouterr()
+    assert main(["query", "select 'row-count' as label, count(*) as n from raw.opportunity", "--duckdb", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "row-count" in out and "label" in out
+    assert main(["query", "select nonsense from nowhere", "--duckdb", str(db)]) == 1
+    assert "error: " in capsys.readouterr().out
