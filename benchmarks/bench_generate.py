@@ -22,7 +22,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from salesperf.demo_data import DemoConfig, generate  # noqa: E402
+from salesperf.demo import DemoConfig, generate  # noqa: E402
 
 TARGET_SECONDS = 60.0
 TARGET_OPPORTUNITIES = 1_000_000

@@ -26,7 +26,7 @@ def _warehouse_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from salesperf.demo_data import DemoConfig, generate
+    from salesperf.demo import DemoConfig, generate
     from salesperf.warehouse import connect, export_csv
 
     config = DemoConfig(

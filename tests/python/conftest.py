@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from salesperf.dbt_build import BuildSummary, build
-from salesperf.demo_data import generate
+from salesperf.demo import generate
 from salesperf.warehouse import connect
 from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
 

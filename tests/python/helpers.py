@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from salesperf.demo_data import DemoConfig
+from salesperf.demo import DemoConfig
 from salesperf.settings import PROJECT_ROOT
 from salesperf.warehouse import connect
 

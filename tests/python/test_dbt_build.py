@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from salesperf.dbt_build import BuildSummary, build
-from salesperf.demo_data import generate
+from salesperf.demo import generate
 from salesperf.warehouse import connect
 from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, query
 

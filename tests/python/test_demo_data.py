@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from salesperf.contract import ID_PREFIXES, RAW_TABLES, RAW_TABLES_BY_NAME
-from salesperf.demo_data import MANIFEST_TABLE, STAGES, DemoConfig, generate
+from salesperf.demo import MANIFEST_TABLE, STAGES, DemoConfig, generate
 
 END = dt.date(2026, 6, 1)
 CLEAN = DemoConfig(seed=11, reps=16, months=12, end_date=END)

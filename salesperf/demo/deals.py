@@ -1,0 +1,186 @@
+"""Opportunities: new business from leads and outbound work, then renewals and upsells,
+then products, amounts and field history, assembled into one deal table (`_Deals`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from salesperf.demo.accounts import _Accounts, _finish_accounts, _new_accounts
+from salesperf.demo.calendar import _business_ts, _Calendar, _snap_before
+from salesperf.demo.config import DemoConfig, _rng
+from salesperf.demo.constants import DAY, HOUR, NEVER, NEW
+from salesperf.demo.history import _add_change_rows, _history_values
+from salesperf.demo.leads import CONVERTED_MIX, LEAD_SOURCES, OTHER_SOURCE, REFERRAL_BOOST, _Leads, _leads
+from salesperf.demo.org import _occupant_at, _Org, _RepMonths
+from salesperf.demo.products import PRODUCTS, _line_items
+from salesperf.demo.repeat import _prehistory_customers, _repeat_business
+from salesperf.demo.stages import WON, _simulate_stages
+
+
+@dataclass
+class _Deals:
+    n: int
+    kind: np.ndarray
+    creator: np.ndarray
+    owner: np.ndarray
+    region: np.ndarray
+    account: np.ndarray
+    created: np.ndarray
+    lead_source: np.ndarray  # -1 = null
+    from_lead: np.ndarray
+    stage: np.ndarray
+    close_ts: np.ndarray  # time of the last stage row (the close for closed deals)
+    close_day: np.ndarray  # close_date: actual for closed deals, expected for open ones
+    last_modified: np.ndarray
+    amount: np.ndarray  # cents, = sum of line items
+    probability: np.ndarray
+    reopened: np.ndarray
+    # history, sorted by deal then time
+    h_opp: np.ndarray
+    h_ts: np.ndarray
+    h_stage: np.ndarray
+    h_amount: np.ndarray
+    h_close_day: np.ndarray
+    h_probability: np.ndarray
+    # line items, sorted by deal
+    li_opp: np.ndarray
+    li_product: np.ndarray
+    li_quantity: np.ndarray
+    li_unit_cents: np.ndarray
+    li_total_cents: np.ndarray
+    li_last_modified: np.ndarray
+    accounts: _Accounts
+    products_deactivated: np.ndarray  # per product: deactivation time, NEVER if active
+    new_index: np.ndarray  # deal index of each first-generation (new business) deal
+    logged: np.ndarray  # False for the few deals whose rep never logs an activity on them
+
+    @property
+    def is_closed(self) -> np.ndarray:
+        return self.stage >= WON
+
+    @property
+    def is_won(self) -> np.ndarray:
+        return self.stage == WON
+
+
+def _season(cal: _Calendar, config: DemoConfig, month: np.ndarray) -> np.ndarray:
+    """Deal flow bunches at the end of fiscal quarters (month = history month index)."""
+    calendar_month = (cal.first_month_index + month) % 12 + 1
+    position = (calendar_month - config.fiscal_year_start_month) % 3
+    return np.array([0.92, 1.0, 1.12])[position]
+
+
+def _opportunities(config: DemoConfig, cal: _Calendar, org: _Org, grid: _RepMonths) -> tuple[_Deals, _Leads]:
+    """New business from leads and outbound work, then renewals and upsells generation
+    by generation, then products, amounts and field history."""
+    rng = _rng(config, 2)
+    # New business is about four fifths of all deals once renewals and upsells come in.
+    new_rate = config.opportunities_per_rep_month * 0.78
+    expected = (new_rate * grid.working_days / 21.0 * grid.ramp * org.opp_rate[grid.rep]
+                * _season(cal, config, grid.month))
+    count = rng.poisson(expected)
+    creator = np.repeat(grid.rep, count)
+    lo = np.repeat(grid.lo_day, count)
+    hi = np.repeat(grid.hi_day, count)
+    first = cal.working_cum[lo - cal.start_day]
+    last = cal.working_cum[hi - cal.start_day]
+    day = cal.working[first + (rng.random(len(creator)) * (last - first)).astype(np.int64)]
+    created = np.minimum(_business_ts(cal, day, org.region[creator], rng),
+                         cal.end_ts - 1 - rng.integers(0, HOUR, len(day)))
+    created = np.minimum(created, org.depart_ts[creator] - 1)
+    order = np.argsort(created, kind="stable")
+    creator, created = creator[order], created[order]
+    n_new = len(created)
+
+    # A share of new deals come from a lead the rep converted that day.
+    lead_rng = _rng(config, 3)
+    source = lead_rng.choice(len(LEAD_SOURCES), n_new, p=CONVERTED_MIX)
+    qualify_days = lead_rng.lognormal(np.log(4), 0.9, n_new) + 0.05
+    first_touch = _snap_before(cal, created - (qualify_days * DAY).astype(np.int64), created,
+                               org.region[creator], lead_rng)
+    delay = (lead_rng.lognormal(np.log(org.response_minutes[creator]), 0.8) * 60).astype(np.int64)
+    lead_created = first_touch - delay
+    from_lead = (lead_rng.random(n_new) < 0.58) & (lead_created >= np.maximum(cal.start_ts, org.hire_ts[creator]))
+    lead_source = np.where(from_lead, source, OTHER_SOURCE)
+
+    quick = rng.random(n_new) < 0.012
+    boost = np.where(from_lead, REFERRAL_BOOST[lead_source], -0.1)
+    skill = org.skill[creator] + 0.12 * np.log(org.persistence[creator] / 1.7) + boost
+    paths = _simulate_stages(cal, rng, created, org.region[creator], skill, org.speed[creator], quick)
+
+    accounts_rng = _rng(config, 4)
+    account, accounts = _new_accounts(cal, org, accounts_rng, creator, created, lead_source, from_lead, paths)
+    generations = [dict(kind=np.full(n_new, NEW), creator=creator, created=created,
+                        account=account, lead_source=lead_source, from_lead=from_lead, paths=paths)]
+    pre_seeds = _prehistory_customers(config, cal, org, accounts_rng, accounts)
+    _repeat_business(config, cal, org, rng, accounts, generations, pre_seeds)
+
+    deals = _assemble(config, cal, org, rng, generations, accounts)
+    return deals, _leads(cal, org, lead_rng, deals, first_touch, lead_created, source, from_lead)
+
+
+def _assemble(config: DemoConfig, cal: _Calendar, org: _Org, rng: np.random.Generator,
+              generations: list[dict], accounts: _Accounts) -> _Deals:
+    """Join the generations into one deal table ordered by creation time (Salesforce ids
+    grow with time), add amount and close-date change rows to the stage history, draw
+    the products and derive every amount from them."""
+    sizes = [len(g["kind"]) for g in generations]
+    first = np.concatenate([[0], np.cumsum(sizes)])
+    cat = {k: np.concatenate([g[k] for g in generations])
+           for k in ("kind", "creator", "created", "account", "lead_source", "from_lead")}
+    stage = np.concatenate([g["paths"].stage for g in generations])
+    last_ts = np.concatenate([g["paths"].last_ts for g in generations])
+    reopened = np.concatenate([g["paths"].reopened for g in generations])
+    row_deal = np.concatenate([g["paths"].row_deal + first[i] for i, g in enumerate(generations)])
+    row_ts = np.concatenate([g["paths"].row_ts for g in generations])
+    row_stage = np.concatenate([g["paths"].row_stage for g in generations])
+
+    order = np.argsort(cat["created"], kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    cat = {k: v[order] for k, v in cat.items()}
+    stage, last_ts, reopened = stage[order], last_ts[order], reopened[order]
+    row_deal = rank[row_deal]
+    n = len(order)
+    closed = stage >= WON
+    creator = cat["creator"]
+    # The owner is whoever holds the seat when the deal closed, or now if it is open.
+    owner = _occupant_at(org, creator, np.where(closed, last_ts, cal.end_ts - 1))
+
+    rows = np.argsort(row_deal, kind="stable")  # rows of a deal stay in step order
+    row_deal, row_ts, row_stage = row_deal[rows], row_ts[rows], row_stage[rows]
+    row_deal, row_ts, row_stage, is_change = _add_change_rows(cal, rng, org.region[creator],
+                                                              row_deal, row_ts, row_stage)
+    products_deactivated = np.where(
+        [p[4] for p in PRODUCTS], NEVER,
+        cal.start_ts + (rng.uniform(0.3, 0.7, len(PRODUCTS)) * (cal.end_ts - cal.start_ts)).astype(np.int64))
+    lines = _line_items(org, rng, cat["kind"], creator, cat["created"],
+                        accounts.employees[cat["account"]], products_deactivated)
+    amount = np.add.reduceat(lines["total"], np.searchsorted(lines["opp"], np.arange(n)))
+    history = _history_values(cal, rng, cat["kind"], cat["created"], amount, row_deal, row_ts,
+                              row_stage, is_change)
+    last_row = np.concatenate([np.flatnonzero(row_deal[1:] != row_deal[:-1]), [len(row_deal) - 1]])
+    first_row = np.concatenate([[0], last_row[:-1] + 1])
+    revised_at = history.pop("revised_at")
+    lines["last_modified"] = np.where(revised_at[lines["opp"]] >= 0,
+                                      row_ts[np.maximum(revised_at, 0)][lines["opp"]],
+                                      cat["created"][lines["opp"]])
+    _finish_accounts(cal, org, rng, accounts)
+    deals = _Deals(
+        n=n, kind=cat["kind"], creator=creator, owner=owner, region=org.region[creator],
+        account=cat["account"], created=cat["created"], lead_source=cat["lead_source"],
+        from_lead=cat["from_lead"], stage=stage, close_ts=last_ts,
+        close_day=history["close_day"][last_row], last_modified=row_ts[last_row],
+        amount=amount, probability=history["probability"][last_row], reopened=reopened,
+        h_opp=row_deal, h_ts=row_ts, h_stage=row_stage, h_amount=history["amount"],
+        h_close_day=history["close_day"], h_probability=history["probability"],
+        li_opp=lines["opp"], li_product=lines["product"], li_quantity=lines["quantity"],
+        li_unit_cents=lines["unit"], li_total_cents=lines["total"],
+        li_last_modified=lines["last_modified"], accounts=accounts,
+        products_deactivated=products_deactivated, new_index=rank[: sizes[0]],
+        # A few deals never get an activity logged: reps who work outside the CRM.
+        logged=rng.random(n) >= 0.04)
+    assert np.array_equal(row_stage[last_row], stage) and np.array_equal(row_ts[first_row], cat["created"])
+    return deals

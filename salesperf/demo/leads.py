@@ -1,0 +1,110 @@
+"""Leads: the lead-source catalogue, the converted leads behind lead-sourced deals, the
+leads of the same sources that did not convert, and the touches that worked them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from salesperf.demo.calendar import _business_ts, _Calendar, _snap, _snap_before
+from salesperf.demo.constants import DAY
+from salesperf.demo.org import _Org
+
+if TYPE_CHECKING:
+    from salesperf.demo.deals import _Deals
+
+LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Employee Referral",
+                "External Referral", "Purchased List", "Trade Show", "Word of mouth", "Other")
+OTHER_SOURCE = 8
+# Lead -> opportunity conversion by source (referrals convert best) and the mix of
+# sources among converted leads; unconverted leads are drawn so that the rates hold.
+LEAD_CONVERSION = np.array([0.25, 0.35, 0.50, 0.55, 0.45, 0.10, 0.20, 0.40, 0.20])
+CONVERTED_MIX = np.array([0.30, 0.10, 0.12, 0.06, 0.06, 0.04, 0.12, 0.10, 0.10])
+REFERRAL_BOOST = np.array([0.0, 0.0, 0.3, 0.4, 0.25, -0.2, 0.0, 0.2, 0.0])  # win logit
+LEAD_STATUSES = ("Open - Not Contacted", "Working - Contacted", "Closed - Not Converted",
+                 "Closed - Converted")
+
+
+@dataclass
+class _Leads:
+    owner: np.ndarray
+    source: np.ndarray
+    created: np.ndarray
+    status: np.ndarray
+    converted_deal: np.ndarray  # deal index, -1 when not converted
+    last_modified: np.ndarray
+    touches_lead: np.ndarray  # lead index of each lead activity
+    touches_ts: np.ndarray
+    account: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # converted into
+
+
+def _leads(cal: _Calendar, org: _Org, rng: np.random.Generator, deals: _Deals, first_touch: np.ndarray,
+           lead_created: np.ndarray, source: np.ndarray, from_lead: np.ndarray) -> _Leads:
+    """Converted leads behind lead-sourced deals, plus the leads of the same sources
+    that did not convert, drawn so that each source converts at LEAD_CONVERSION.
+    The first touch comes after the rep's own response delay."""
+    conv = np.flatnonzero(from_lead)
+    conv_deal = deals.new_index[conv]
+    conv_owner = deals.creator[conv_deal]
+    conv_source = source[conv]
+    n_conv = len(conv)
+
+    siblings = rng.poisson((1 - LEAD_CONVERSION[conv_source]) / LEAD_CONVERSION[conv_source])
+    owner = np.repeat(conv_owner, siblings)
+    src = np.repeat(conv_source, siblings)
+    m = len(owner)
+    lo = np.maximum(org.hire_ts[owner], cal.start_ts) // DAY
+    hi = np.minimum(org.depart_ts[owner], cal.end_ts) // DAY  # exclusive
+    day = np.repeat(lead_created[conv] // DAY, siblings) + rng.integers(-25, 26, m)
+    day = np.clip(day, lo, np.maximum(hi - 1, lo))
+    any_hour = day * DAY + rng.integers(0, DAY, m)
+    created = np.where(src == 0, any_hour, _business_ts(cal, day, org.region[owner], rng))
+    created = np.clip(created, np.maximum(org.hire_ts[owner], cal.start_ts),
+                      np.minimum(org.depart_ts[owner], cal.end_ts) - 1)
+
+    delay = (rng.lognormal(np.log(org.response_minutes[owner]), 0.8) * 60).astype(np.int64)
+    first = _snap(cal, created + delay, org.region[owner], rng)
+    first = np.where(first - created > 2 * delay + 4 * DAY, created + delay, first)
+    neglected = rng.random(m) < 0.05
+    touched = ~neglected & (first < cal.end_ts)
+    attempts = np.where(touched, np.minimum(rng.poisson(0.2 * org.persistence[owner]), 5), 0)
+    extra_lead = np.repeat(np.arange(m), attempts)
+    extra_ts = _snap(cal, first[extra_lead] + (rng.uniform(0.1, 21, len(extra_lead)) * DAY).astype(np.int64),
+                     org.region[owner[extra_lead]], rng)
+    extra_ok = extra_ts < cal.end_ts
+    extra_lead, extra_ts = extra_lead[extra_ok], extra_ts[extra_ok]
+    last_touch = np.where(touched, first, -1)
+    np.maximum.at(last_touch, extra_lead, extra_ts)
+    stale = touched & (cal.end_ts - last_touch > 30 * DAY)
+    status = np.where(~touched, 0, np.where(stale, 2, 1))
+    last_modified = np.where(~touched, created,
+                             np.where(stale, last_touch + rng.integers(DAY, 30 * DAY, m), last_touch))
+
+    # Converted leads: touched first, sometimes again, then converted into the deal.
+    conv_created = lead_created[conv]
+    conversion = deals.created[conv_deal]
+    more = rng.poisson(0.6, n_conv)
+    more_lead = np.repeat(np.arange(n_conv), more)
+    more_ts = first_touch[conv][more_lead] + (rng.random(len(more_lead)) * (
+        conversion[more_lead] - first_touch[conv][more_lead])).astype(np.int64)
+    more_ts = _snap_before(cal, more_ts, conversion[more_lead], org.region[conv_owner[more_lead]], rng)
+
+    all_created = np.concatenate([conv_created, created])
+    order = np.argsort(all_created, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    leads = _Leads(
+        owner=np.concatenate([conv_owner, owner])[order],
+        source=np.concatenate([conv_source, src])[order],
+        created=all_created[order],
+        status=np.concatenate([np.full(n_conv, 3), status])[order],
+        converted_deal=np.concatenate([conv_deal, np.full(m, -1)])[order],
+        last_modified=np.concatenate([conversion, last_modified])[order],
+        touches_lead=rank[np.concatenate([np.arange(n_conv), more_lead, n_conv + np.flatnonzero(touched),
+                                          n_conv + extra_lead])],
+        touches_ts=np.concatenate([first_touch[conv], more_ts, first[touched], extra_ts]),
+    )
+    leads.account = np.where(leads.converted_deal >= 0, deals.account[np.maximum(leads.converted_deal, 0)], -1)
+    return leads

@@ -1,0 +1,110 @@
+"""Writing the tables into DuckDB: typed, on a background thread, for a clean load; as
+landed text through the fault injector for a dirty one; then the fault manifest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from salesperf.contract import RAW_TABLES, RAW_TABLES_BY_NAME
+from salesperf.demo.config import DemoConfig
+from salesperf.demo.faults import _empty_manifest, _FaultInjector
+from salesperf.demo.sql import _quote
+from salesperf.demo.tables import _Table
+from salesperf.settings import LOADED_AT_COLUMN, SOURCE_ROW_COLUMN
+
+MANIFEST_TABLE = "_demo_injected_faults"
+
+
+class _Writer:
+    """Writes the tables into DuckDB, typed (clean) or as landed text with faults (dirty).
+
+    A clean load is written by one background thread on its own cursor while the main
+    thread generates the next tables: DuckDB and numpy both release the GIL, so on two
+    cores the writing of the deal tables overlaps the generation of activities. Tables
+    are written one at a time in submission order, so the result does not depend on
+    timing. A dirty load is written in place, in order, on the caller's connection.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, schema: str, config: DemoConfig,
+                 rng: np.random.Generator, say: Callable[[str], None]):
+        self.schema = schema
+        self.config = config
+        self.say = say
+        self.counts: dict[str, int] = {}
+        # The nightly load right after the data cut-off; a dirty load also has rows from
+        # the night before and from a second run later the same night.
+        self.main_load = dt.datetime(config.end_date.year, config.end_date.month, config.end_date.day, 1)
+        self.earlier_load = self.main_load - dt.timedelta(days=1)
+        self.later_load = self.main_load + dt.timedelta(hours=1)
+        self.executor = None if config.dirty else ThreadPoolExecutor(1, thread_name_prefix="salesperf-demo-writer")
+        self.con = con if config.dirty else con.cursor()
+        self.injector = _FaultInjector(self, rng) if config.dirty else None
+        self.pending: list[Future] = []
+        con.execute(f"create schema if not exists {_quote(schema)}")
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.con.close()
+
+    def name(self, table: str) -> str:
+        return f"{_quote(self.schema)}.{_quote(table)}"
+
+    def submit(self, build: Callable[[], _Table]) -> None:
+        if self.executor is None:
+            self.write(build)
+        else:
+            self.pending.append(self.executor.submit(self.write, build))
+
+    def write(self, build: Callable[[], _Table]) -> None:
+        table = build()
+        assert list(table.columns) == list(RAW_TABLES_BY_NAME[table.name].columns), table.name
+        if self.injector is None:
+            self.write_clean(table)
+        else:
+            self.injector.write(table)
+        self.counts[table.name] = self.scalar(f"select count(*) from {self.name(table.name)}")
+        self.say(f"{table.name}: {self.counts[table.name]:,} rows")
+
+    def finish(self) -> dict[str, int]:
+        """Wait for every table, then write the fault manifest (empty for a clean load)."""
+        for future in self.pending:
+            future.result()
+        manifest = self.injector.manifest() if self.injector else _empty_manifest()
+        self.replace(MANIFEST_TABLE, manifest, "select * from _demo_src")
+        self.counts[MANIFEST_TABLE] = manifest.num_rows
+        if manifest.num_rows:
+            self.say(f"{MANIFEST_TABLE}: {manifest.num_rows:,} faulty rows listed")
+        assert set(self.counts) == {t.name for t in RAW_TABLES} | {MANIFEST_TABLE}
+        return self.counts
+
+    def scalar(self, sql: str) -> int:
+        return self.con.execute(sql).fetchall()[0][0]
+
+    def replace(self, table: str, data: pa.Table, select: str) -> None:
+        self.con.register("_demo_src", data)
+        try:
+            self.con.execute(f"create or replace table {self.name(table)} as {select}")
+        finally:
+            self.con.unregister("_demo_src")
+
+    def select(self, table: _Table, as_text: bool) -> str:
+        """The contract columns in contract order, then the load metadata."""
+        parts = [f"cast({expr} as varchar)" if as_text else expr for expr in table.columns.values()]
+        columns = ", ".join(f"{p} as {_quote(c)}" for p, c in zip(parts, table.columns, strict=True))
+        return columns
+
+    def write_clean(self, table: _Table) -> None:
+        data = table.data.append_column("_row", pa.array(np.arange(1, table.data.num_rows + 1)))
+        self.replace(table.name, data,
+                     f"select {self.select(table, False)}, timestamp '{self.main_load}'"
+                     f" as {_quote(LOADED_AT_COLUMN)}, _row as {_quote(SOURCE_ROW_COLUMN)} from _demo_src")
