@@ -95,7 +95,7 @@ def _build(args: argparse.Namespace) -> int:
     for line in summary.lines():
         _say(f"  {line}")
     _say(f"  warehouse: {database}")
-    _say("  query it:  ./run query \"select * from staging.stg_crm__opportunities limit 5\"")
+    _say("  query it:  ./run query \"select * from marts.crm_load_reconciliation\"")
     return 0 if summary.success else 1
 
 

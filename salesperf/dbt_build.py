@@ -76,8 +76,9 @@ def summarize(run_results: Path, success: bool) -> BuildSummary:
         status = result["status"]
         summary.counts[(kind, status)] += 1
         if status in ("fail", "error"):
-            message = (result.get("message") or "").strip().splitlines()
-            summary.failures.append(f"{unique_id}: {message[0] if message else status}")
+            # The whole message: the quarantine check, for one, lists a line per table.
+            message = (result.get("message") or status).strip()
+            summary.failures.append(f"{unique_id}: {message}")
     return summary
 
 

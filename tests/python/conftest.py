@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,14 @@ def built_demo(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -
     target = tmp_path_factory.mktemp("dbt_target")
     summary = build(["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], database=demo_warehouse, target_path=target)
     return demo_warehouse, summary
+
+
+@pytest.fixture(scope="session")
+def built_dirty_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildSummary]:
+    """`dbt build` on the small demo generated with every load fault injected."""
+    path = tmp_path_factory.mktemp("dirty_warehouse") / "dirty.duckdb"
+    with connect(path) as con:
+        generate(replace(SMALL_DEMO, dirty=True), con, "raw")
+    target = tmp_path_factory.mktemp("dirty_dbt_target")
+    summary = build(["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], database=path, target_path=target)
+    return path, summary

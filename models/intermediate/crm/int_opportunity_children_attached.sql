@@ -1,0 +1,74 @@
+{#-
+    History rows and line items checked against their opportunity. A child of an
+    opportunity that is not live (deleted, quarantined, or only stale versions) leaves
+    with it; a child of an opportunity the CRM never sent is quarantined as an orphan.
+-#}
+with
+
+opportunities as (
+
+    select
+        opportunity_id,
+        max(case when row_disposition = 'live' then 1 else 0 end) as is_live
+    from {{ ref('base_crm__opportunities') }}
+    where opportunity_id is not null
+    group by 1
+
+),
+
+history as (
+
+    select
+        'opportunity_history' as source_table,
+        opportunity_history_id as record_id,
+        opportunity_id,
+        _source_row,
+        _loaded_at,
+        raw_values
+    from {{ ref('base_crm__opportunity_histories') }}
+    where row_disposition = 'live'
+
+),
+
+line_items as (
+
+    select
+        'opportunity_line_item' as source_table,
+        opportunity_line_item_id as record_id,
+        opportunity_id,
+        _source_row,
+        _loaded_at,
+        raw_values
+    from {{ ref('base_crm__opportunity_line_items') }}
+    where row_disposition = 'live'
+
+),
+
+children as (
+
+    select * from history
+    union all
+    select * from line_items
+
+),
+
+final as (
+
+    select
+        children.*,
+        case
+            when opportunities.opportunity_id is null then 'quarantined'
+            when opportunities.is_live = 0 then 'removed_with_parent'
+            else 'live'
+        end as row_disposition,
+        case
+            when opportunities.opportunity_id is null then 'unknown opportunity'
+        end as quarantine_reason
+
+    from children
+    left join opportunities
+        on children.opportunity_id = opportunities.opportunity_id
+
+)
+
+select * from final

@@ -1,0 +1,73 @@
+with
+
+source as (
+
+    {{ select_source_columns('crm', 'account') }}
+
+),
+
+typed as (
+
+    select
+        -- ids
+        {{ clean_text('id') }} as account_id,
+        {{ clean_text('owner_id') }} as owner_rep_id,
+
+        -- strings
+        {{ clean_text('name') }} as account_name,
+        {{ clean_text('industry') }} as industry,
+        {{ clean_text('type') }} as account_type,
+        {{ clean_text('billing_country') }} as billing_country,
+        {{ clean_text('account_source') }} as account_source,
+
+        -- numerics
+        {{ parse_number('annual_revenue') }} as annual_revenue,
+        cast(
+            {{ parse_number('number_of_employees') }} as {{ dbt.type_bigint() }}
+        ) as number_of_employees,
+
+        -- booleans
+        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+
+        -- timestamps
+        {{ to_reporting_time(parse_timestamp('created_date')) }} as created_at,
+        {{ to_reporting_time(parse_timestamp('last_modified_date')) }} as last_modified_at,
+
+        -- load
+        {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
+        _loaded_at,
+        _source_row,
+        {{ raw_values([
+            'id', 'name', 'owner_id', 'type', 'is_deleted', 'last_modified_date',
+        ]) }} as raw_values
+
+    from source
+
+),
+
+classified as (
+
+    select
+        *,
+        row_number() over (
+            partition by account_id
+            order by {{ newest_version_first('last_modified_at_utc') }}
+        ) as version_rank,
+        case
+            when account_id is null then 'missing id'
+        end as quarantine_reason
+
+    from typed
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_disposition() }} as row_disposition
+    from classified
+
+)
+
+select * from final

@@ -1,0 +1,75 @@
+with
+
+source as (
+
+    {{ select_source_columns('crm', 'event') }}
+
+),
+
+typed as (
+
+    select
+        -- ids
+        {{ clean_text('id') }} as event_id,
+        {{ clean_text('owner_id') }} as rep_id,
+        {{ clean_text('who_id') }} as who_id,
+        {{ clean_text('what_id') }} as what_id,
+        {{ clean_text('account_id') }} as account_id,
+
+        -- strings
+        {{ clean_text('subject') }} as subject,
+        {{ clean_text('type') }} as event_type,
+
+        -- numerics
+        cast(
+            {{ parse_number('duration_in_minutes') }} as {{ dbt.type_bigint() }}
+        ) as duration_minutes,
+
+        -- booleans
+        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+
+        -- timestamps
+        {{ to_reporting_time(parse_timestamp('start_date_time')) }} as started_at,
+        {{ to_reporting_time(parse_timestamp('end_date_time')) }} as ended_at,
+        {{ to_reporting_time(parse_timestamp('created_date')) }} as created_at,
+        {{ to_reporting_time(parse_timestamp('last_modified_date')) }} as last_modified_at,
+
+        -- load
+        {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
+        _loaded_at,
+        _source_row,
+        {{ raw_values([
+            'id', 'owner_id', 'who_id', 'what_id', 'type', 'start_date_time', 'is_deleted',
+        ]) }} as raw_values
+
+    from source
+
+),
+
+classified as (
+
+    select
+        *,
+        row_number() over (
+            partition by event_id
+            order by {{ newest_version_first('last_modified_at_utc') }}
+        ) as version_rank,
+        case
+            when event_id is null then 'missing id'
+            when rep_id is null then 'activity has no owner'
+        end as quarantine_reason
+
+    from typed
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_disposition() }} as row_disposition
+    from classified
+
+)
+
+select * from final

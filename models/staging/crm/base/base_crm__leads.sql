@@ -1,0 +1,70 @@
+with
+
+source as (
+
+    {{ select_source_columns('crm', 'lead') }}
+
+),
+
+typed as (
+
+    select
+        -- ids
+        {{ clean_text('id') }} as lead_id,
+        {{ clean_text('owner_id') }} as rep_id,
+        {{ clean_text('converted_opportunity_id') }} as converted_opportunity_id,
+        {{ clean_text('converted_account_id') }} as converted_account_id,
+
+        -- strings
+        {{ clean_text('status') }} as lead_status,
+        {{ clean_text('lead_source') }} as lead_source,
+
+        -- booleans
+        {{ parse_boolean('is_converted') }} as is_converted,
+        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+
+        -- dates
+        {{ parse_date('converted_date') }} as converted_date,
+
+        -- timestamps
+        {{ to_reporting_time(parse_timestamp('created_date')) }} as created_at,
+        {{ to_reporting_time(parse_timestamp('last_modified_date')) }} as last_modified_at,
+
+        -- load
+        {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
+        _loaded_at,
+        _source_row,
+        {{ raw_values([
+            'id', 'owner_id', 'status', 'lead_source', 'is_converted', 'is_deleted',
+        ]) }} as raw_values
+
+    from source
+
+),
+
+classified as (
+
+    select
+        *,
+        row_number() over (
+            partition by lead_id
+            order by {{ newest_version_first('last_modified_at_utc') }}
+        ) as version_rank,
+        case
+            when lead_id is null then 'missing id'
+        end as quarantine_reason
+
+    from typed
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_disposition() }} as row_disposition
+    from classified
+
+)
+
+select * from final

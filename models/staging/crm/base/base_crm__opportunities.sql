@@ -1,0 +1,92 @@
+with
+
+source as (
+
+    {{ select_source_columns('crm', 'opportunity') }}
+
+),
+
+stages as (
+
+    select {{ stage_key('stage_name') }} as stage_key from {{ ref('stage_catalogue') }}
+
+),
+
+typed as (
+
+    select
+        -- ids
+        {{ clean_text('id') }} as opportunity_id,
+        {{ clean_text('account_id') }} as account_id,
+        {{ clean_text('owner_id') }} as rep_id,
+
+        -- strings
+        {{ clean_text('name') }} as opportunity_name,
+        {{ clean_text('stage_name') }} as stage_name,
+        {{ stage_key('stage_name') }} as stage_key,
+        {{ clean_text('type') }} as opportunity_type,
+        {{ clean_text('lead_source') }} as lead_source,
+        {{ clean_text('forecast_category') }} as forecast_category,
+
+        -- numerics
+        {{ parse_number('amount') }} as amount,
+        {{ parse_number('probability') }} as probability,
+
+        -- booleans
+        {{ parse_boolean('is_closed') }} as is_closed,
+        {{ parse_boolean('is_won') }} as is_won,
+        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+
+        -- dates
+        {{ parse_date('close_date') }} as close_date,
+
+        -- timestamps
+        {{ to_reporting_time(parse_timestamp('created_date')) }} as created_at,
+        {{ to_reporting_time(parse_timestamp('last_modified_date')) }} as last_modified_at,
+
+        -- load: versions are ranked on UTC, which has no repeated hour at a clock change
+        {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
+        _loaded_at,
+        _source_row,
+
+        -- what a quarantine row shows
+        {{ clean_text('amount') }} as amount_raw,
+        {{ raw_values([
+            'id', 'name', 'owner_id', 'stage_name', 'amount', 'close_date', 'is_deleted', 'last_modified_date',
+        ]) }} as raw_values
+
+    from source
+
+),
+
+classified as (
+
+    select
+        *,
+        row_number() over (
+            partition by opportunity_id
+            order by {{ newest_version_first('last_modified_at_utc') }}
+        ) as version_rank,
+        case
+            when opportunity_id is null then 'missing id'
+            when stage_key is null then 'missing stage'
+            when stage_key not in (select stages.stage_key from stages)
+                then 'stage not in catalogue'
+            when amount_raw is not null and amount is null then 'amount is not a number'
+            when amount < 0 then 'negative amount'
+        end as quarantine_reason
+
+    from typed
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_disposition() }} as row_disposition
+    from classified
+
+)
+
+select * from final

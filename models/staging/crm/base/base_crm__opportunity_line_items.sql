@@ -1,0 +1,71 @@
+with
+
+source as (
+
+    {{ select_source_columns('crm', 'opportunity_line_item') }}
+
+),
+
+typed as (
+
+    select
+        -- ids
+        {{ clean_text('id') }} as opportunity_line_item_id,
+        {{ clean_text('opportunity_id') }} as opportunity_id,
+        {{ clean_text('product_2_id') }} as product_id,
+
+        -- numerics
+        {{ parse_number('quantity') }} as quantity,
+        {{ parse_number('unit_price') }} as unit_price,
+        {{ parse_number('total_price') }} as total_price,
+
+        -- booleans
+        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+
+        -- timestamps
+        {{ to_reporting_time(parse_timestamp('last_modified_date')) }} as last_modified_at,
+
+        -- load
+        {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
+        _loaded_at,
+        _source_row,
+        {{ clean_text('quantity') }} as quantity_raw,
+        {{ clean_text('total_price') }} as total_price_raw,
+        {{ raw_values([
+            'id', 'opportunity_id', 'product_2_id', 'quantity', 'unit_price', 'total_price', 'is_deleted',
+        ]) }} as raw_values
+
+    from source
+
+),
+
+classified as (
+
+    select
+        *,
+        row_number() over (
+            partition by opportunity_line_item_id
+            order by {{ newest_version_first('last_modified_at_utc') }}
+        ) as version_rank,
+        case
+            when opportunity_line_item_id is null then 'missing id'
+            when opportunity_id is null then 'missing opportunity id'
+            when total_price_raw is not null and total_price is null then 'amount is not a number'
+            when quantity_raw is not null and quantity is null then 'quantity is not a number'
+            when total_price < 0 then 'negative amount'
+        end as quarantine_reason
+
+    from typed
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_disposition() }} as row_disposition
+    from classified
+
+)
+
+select * from final

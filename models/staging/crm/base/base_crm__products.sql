@@ -1,0 +1,69 @@
+with
+
+source as (
+
+    {{ select_source_columns('crm', 'product_2') }}
+
+),
+
+typed as (
+
+    select
+        -- ids
+        {{ clean_text('id') }} as product_id,
+
+        -- strings
+        {{ clean_text('name') }} as product_name,
+        {{ clean_text('family') }} as product_family,
+
+        -- numerics
+        {{ parse_number('unit_cost_c') }} as unit_cost,
+
+        -- booleans
+        {{ parse_boolean('is_active') }} as is_active,
+        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+
+        -- timestamps
+        {{ to_reporting_time(parse_timestamp('last_modified_date')) }} as last_modified_at,
+
+        -- load
+        {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
+        _loaded_at,
+        _source_row,
+        {{ clean_text('unit_cost_c') }} as unit_cost_raw,
+        {{ raw_values([
+            'id', 'name', 'unit_cost_c', 'is_active', 'is_deleted',
+        ]) }} as raw_values
+
+    from source
+
+),
+
+classified as (
+
+    select
+        *,
+        row_number() over (
+            partition by product_id
+            order by {{ newest_version_first('last_modified_at_utc') }}
+        ) as version_rank,
+        case
+            when product_id is null then 'missing id'
+            when unit_cost_raw is not null and unit_cost is null then 'unit cost is not a number'
+            when unit_cost < 0 then 'negative unit cost'
+        end as quarantine_reason
+
+    from typed
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_disposition() }} as row_disposition
+    from classified
+
+)
+
+select * from final

@@ -1,0 +1,84 @@
+with
+
+source as (
+
+    {{ select_source_columns('crm', 'quota') }}
+
+),
+
+typed as (
+
+    select
+        -- ids
+        {{ clean_text('id') }} as quota_id,
+        {{ clean_text('owner_id') }} as owner_id,
+
+        -- strings
+        lower({{ clean_text('scope') }}) as scope,
+        lower({{ clean_text('period_type') }}) as period_type,
+        lower({{ clean_text('quota_type') }}) as quota_type,
+        lower({{ clean_text('method') }}) as quota_method,
+
+        -- numerics
+        {{ parse_number('target_value') }} as target_value,
+
+        -- booleans
+        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+
+        -- dates
+        {{ parse_date('period_start') }} as period_start,
+
+        -- timestamps
+        {{ to_reporting_time(parse_timestamp('last_modified_date')) }} as last_modified_at,
+
+        -- load
+        {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
+        _loaded_at,
+        _source_row,
+        {{ clean_text('target_value') }} as target_value_raw,
+        {{ raw_values([
+            'id', 'owner_id', 'scope', 'period_type', 'period_start', 'quota_type', 'target_value', 'is_deleted',
+        ]) }} as raw_values
+
+    from source
+
+),
+
+classified as (
+
+    select
+        *,
+        row_number() over (
+            partition by quota_id
+            order by {{ newest_version_first('last_modified_at_utc') }}
+        ) as version_rank,
+        case
+            when quota_id is null then 'missing id'
+            when owner_id is null then 'quota has no owner'
+            when period_type is null or period_type not in ('month', 'quarter', 'year')
+                then 'unknown period type'
+            when scope is null or scope not in ('rep', 'team') then 'unknown scope'
+            when
+                quota_type is null
+                or quota_type not in (
+                    'revenue', 'gross_profit', 'units', 'calls', 'emails', 'meetings', 'demos'
+                )
+                then 'unknown quota type'
+            when period_start is null then 'missing or unreadable period start'
+            when target_value_raw is not null and target_value is null then 'target is not a number'
+        end as quarantine_reason
+
+    from typed
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_disposition() }} as row_disposition
+    from classified
+
+)
+
+select * from final

@@ -1,0 +1,69 @@
+with
+
+source as (
+
+    {{ select_source_columns('crm', 'rep_cost') }}
+
+),
+
+typed as (
+
+    select
+        -- ids: a cost row is identified by its user and month
+        {{ clean_text('user_id') }} as user_id,
+        {{ dbt.concat([
+            clean_text('user_id'),
+            "'|'",
+            "cast(" ~ parse_date('month_start') ~ " as " ~ dbt.type_string() ~ ")",
+        ]) }} as rep_cost_id,
+
+        -- numerics
+        {{ parse_number('loaded_cost') }} as loaded_cost,
+
+        -- booleans
+        false as is_deleted,
+
+        -- dates
+        {{ parse_date('month_start') }} as month_start,
+
+        -- load: cost rows carry no modification time, so the row loaded last is the newest
+        cast(null as {{ dbt.type_timestamp() }}) as last_modified_at_utc,
+        _loaded_at,
+        _source_row,
+        {{ clean_text('loaded_cost') }} as loaded_cost_raw,
+        {{ raw_values([
+            'user_id', 'month_start', 'loaded_cost',
+        ]) }} as raw_values
+
+    from source
+
+),
+
+classified as (
+
+    select
+        *,
+        row_number() over (
+            partition by rep_cost_id
+            order by {{ newest_version_first('last_modified_at_utc') }}
+        ) as version_rank,
+        case
+            when user_id is null or month_start is null then 'missing id'
+            when loaded_cost_raw is not null and loaded_cost is null then 'cost is not a number'
+            when loaded_cost < 0 then 'negative cost'
+        end as quarantine_reason
+
+    from typed
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_disposition() }} as row_disposition
+    from classified
+
+)
+
+select * from final

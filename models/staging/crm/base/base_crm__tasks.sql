@@ -1,0 +1,80 @@
+with
+
+source as (
+
+    {{ select_source_columns('crm', 'task') }}
+
+),
+
+typed as (
+
+    select
+        -- ids
+        {{ clean_text('id') }} as task_id,
+        {{ clean_text('owner_id') }} as rep_id,
+        {{ clean_text('who_id') }} as who_id,
+        {{ clean_text('what_id') }} as what_id,
+        {{ clean_text('account_id') }} as account_id,
+
+        -- strings
+        {{ clean_text('subject') }} as subject,
+        {{ clean_text('type') }} as task_type,
+        {{ clean_text('task_subtype') }} as task_subtype,
+        {{ clean_text('status') }} as status,
+        {{ clean_text('call_type') }} as call_type,
+        {{ clean_text('call_disposition') }} as call_disposition,
+
+        -- numerics
+        cast(
+            {{ parse_number('call_duration_in_seconds') }} as {{ dbt.type_bigint() }}
+        ) as call_duration_seconds,
+
+        -- booleans
+        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+
+        -- dates
+        {{ parse_date('activity_date') }} as activity_date,
+
+        -- timestamps
+        {{ to_reporting_time(parse_timestamp('created_date')) }} as created_at,
+        {{ to_reporting_time(parse_timestamp('last_modified_date')) }} as last_modified_at,
+
+        -- load
+        {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
+        _loaded_at,
+        _source_row,
+        {{ raw_values([
+            'id', 'owner_id', 'who_id', 'what_id', 'type', 'activity_date', 'is_deleted',
+        ]) }} as raw_values
+
+    from source
+
+),
+
+classified as (
+
+    select
+        *,
+        row_number() over (
+            partition by task_id
+            order by {{ newest_version_first('last_modified_at_utc') }}
+        ) as version_rank,
+        case
+            when task_id is null then 'missing id'
+            when rep_id is null then 'activity has no owner'
+        end as quarantine_reason
+
+    from typed
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_disposition() }} as row_disposition
+    from classified
+
+)
+
+select * from final

@@ -1,0 +1,59 @@
+with
+
+source as (
+
+    {{ select_source_columns('crm', 'user_role') }}
+
+),
+
+typed as (
+
+    select
+        -- ids
+        {{ clean_text('id') }} as user_role_id,
+        {{ clean_text('parent_role_id') }} as parent_role_id,
+
+        -- strings
+        {{ clean_text('name') }} as role_name,
+
+        -- booleans
+        false as is_deleted,
+
+        -- load: roles carry no modification time, so the row loaded last is the newest
+        cast(null as {{ dbt.type_timestamp() }}) as last_modified_at_utc,
+        _loaded_at,
+        _source_row,
+        {{ raw_values([
+            'id', 'name', 'parent_role_id',
+        ]) }} as raw_values
+
+    from source
+
+),
+
+classified as (
+
+    select
+        *,
+        row_number() over (
+            partition by user_role_id
+            order by {{ newest_version_first('last_modified_at_utc') }}
+        ) as version_rank,
+        case
+            when user_role_id is null then 'missing id'
+        end as quarantine_reason
+
+    from typed
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_disposition() }} as row_disposition
+    from classified
+
+)
+
+select * from final

@@ -1,0 +1,68 @@
+with
+
+source as (
+
+    {{ select_source_columns('crm', 'user') }}
+
+),
+
+typed as (
+
+    select
+        -- ids
+        {{ clean_text('id') }} as user_id,
+        {{ clean_text('user_role_id') }} as user_role_id,
+        {{ clean_text('manager_id') }} as manager_id,
+
+        -- strings
+        {{ clean_text('name') }} as user_name,
+        lower({{ clean_text('email') }}) as email,
+        {{ clean_text('title') }} as title,
+        {{ clean_text('division') }} as region,
+
+        -- booleans
+        {{ parse_boolean('is_active') }} as is_active,
+        false as is_deleted,
+
+        -- timestamps
+        {{ to_reporting_time(parse_timestamp('created_date')) }} as created_at,
+        {{ to_reporting_time(parse_timestamp('last_modified_date')) }} as last_modified_at,
+
+        -- load
+        {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
+        _loaded_at,
+        _source_row,
+        {{ raw_values([
+            'id', 'name', 'user_role_id', 'manager_id', 'is_active', 'last_modified_date',
+        ]) }} as raw_values
+
+    from source
+
+),
+
+classified as (
+
+    select
+        *,
+        row_number() over (
+            partition by user_id
+            order by {{ newest_version_first('last_modified_at_utc') }}
+        ) as version_rank,
+        case
+            when user_id is null then 'missing id'
+        end as quarantine_reason
+
+    from typed
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_disposition() }} as row_disposition
+    from classified
+
+)
+
+select * from final

@@ -1,0 +1,36 @@
+with
+
+base as (
+
+    select * from {{ ref('base_crm__opportunity_histories') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        opportunity_history_id,
+        opportunity_id,
+
+        -- strings
+        stage_name,
+        stage_key,
+        forecast_category,
+
+        -- numerics
+        amount,
+        probability,
+
+        -- dates
+        close_date,
+
+        -- timestamps
+        changed_at
+
+    from base
+    where row_disposition = 'live'
+
+)
+
+select * from final
