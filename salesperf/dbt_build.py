@@ -19,6 +19,7 @@ class BuildSummary:
     success: bool
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
+    warned: list[str] = field(default_factory=list)  # names of the tests that warned
 
     def count(self, kind: str, *statuses: str) -> int:
         return sum(n for (k, s), n in self.counts.items() if k == kind and (not statuses or s in statuses))
@@ -75,6 +76,8 @@ def summarize(run_results: Path, success: bool) -> BuildSummary:
         kind = unique_id.split(".", 1)[0]
         status = result["status"]
         summary.counts[(kind, status)] += 1
+        if status == "warn":
+            summary.warned.append(unique_id.split(".")[2])
         if status in ("fail", "error"):
             # The whole message: the quarantine check, for one, lists a line per table.
             message = (result.get("message") or status).strip()

@@ -71,10 +71,7 @@ final as (
         coalesce(counts.soft_deleted_rows, 0) as soft_deleted_rows,
         coalesce(counts.removed_with_parent_rows, 0) as removed_with_parent_rows,
         coalesce(counts.quarantined_rows, 0) as quarantined_rows,
-        case
-            when counts.raw_rows > 0
-                then cast(counts.quarantined_rows as {{ dbt.type_float() }}) / counts.raw_rows
-        end as quarantine_share,
+        {{ safe_divide('counts.quarantined_rows', 'counts.raw_rows') }} as quarantine_share,
         top_reasons.top_quarantine_reasons
 
     from raw_tables

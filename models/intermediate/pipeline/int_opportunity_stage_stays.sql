@@ -1,0 +1,95 @@
+{#-
+    Stays of opportunities in stages, from their history up to as_of: history rows in
+    order of change time then id, consecutive rows in the same stage forming one stay.
+    Rows that share a timestamp stay separate, so a stage entered and left at the same
+    instant is a stay of zero length.
+-#}
+with
+
+history as (
+
+    select * from {{ ref('int_opportunity_histories_attached') }}
+
+),
+
+stages as (
+
+    select * from {{ ref('stg_config__stages') }}
+
+),
+
+as_of as (
+
+    select {{ to_reporting_time(as_of()) }} as as_of_at
+
+),
+
+ordered as (
+
+    select
+        history.opportunity_id,
+        history.opportunity_history_id,
+        history.changed_at,
+        stages.stage_name,
+        stages.stage_order,
+        stages.is_closed,
+        lag(stages.stage_name) over (
+            partition by history.opportunity_id
+            order by history.changed_at, history.opportunity_history_id
+        ) as previous_stage_name,
+        row_number() over (
+            partition by history.opportunity_id
+            order by history.changed_at, history.opportunity_history_id
+        ) as change_number
+
+    from history
+    inner join stages
+        on history.stage_key = stages.stage_key
+    cross join as_of
+    where history.changed_at <= as_of.as_of_at
+
+),
+
+stay_starts as (
+
+    select
+        *,
+        lead(changed_at) over (
+            partition by opportunity_id order by change_number
+        ) as exited_at,
+        lead(stage_name) over (
+            partition by opportunity_id order by change_number
+        ) as next_stage_name
+
+    from ordered
+    where previous_stage_name is null or previous_stage_name != stage_name
+
+),
+
+final as (
+
+    select
+        stay_starts.opportunity_id,
+        stay_starts.opportunity_history_id as entered_by_history_id,
+        row_number() over (
+            partition by stay_starts.opportunity_id order by stay_starts.change_number
+        ) as stay_number,
+        stay_starts.stage_name,
+        stay_starts.stage_order,
+        stay_starts.is_closed as is_closed_stage,
+        stay_starts.next_stage_name,
+        stay_starts.changed_at as entered_at,
+        stay_starts.exited_at,
+        stay_starts.exited_at is null as is_current,
+        {{ dbt.datediff(
+            'stay_starts.changed_at',
+            'coalesce(stay_starts.exited_at, as_of.as_of_at)',
+            'second',
+        ) }} / 86400.0 as days_in_stage
+
+    from stay_starts
+    cross join as_of
+
+)
+
+select * from final

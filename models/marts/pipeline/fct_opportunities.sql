@@ -1,0 +1,98 @@
+with
+
+opportunities as (
+
+    select * from {{ ref('stg_crm__opportunities') }}
+
+),
+
+stages as (
+
+    select * from {{ ref('stg_config__stages') }}
+
+),
+
+line_items as (
+
+    select * from {{ ref('int_opportunity_line_items_attached') }}
+
+),
+
+products as (
+
+    select * from {{ ref('stg_crm__products') }}
+
+),
+
+as_of as (
+
+    select {{ to_reporting_time(as_of()) }} as as_of_at
+
+),
+
+line_item_totals as (
+
+    -- gross profit is price less standard cost; a product without a cost leaves it null
+    select
+        line_items.opportunity_id,
+        sum(line_items.quantity) as units,
+        sum(line_items.total_price - line_items.quantity * products.unit_cost) as gross_profit
+
+    from line_items
+    left join products
+        on line_items.product_id = products.product_id
+    group by 1
+
+),
+
+final as (
+
+    select
+        -- ids
+        opportunities.opportunity_id,
+        opportunities.rep_id,
+        opportunities.account_id,
+
+        -- strings
+        opportunities.opportunity_name,
+        stages.stage_name,
+        stages.funnel_phase,
+        opportunities.opportunity_type,
+        opportunities.lead_source,
+        opportunities.forecast_category,
+
+        -- numerics
+        opportunities.amount,
+        opportunities.probability,
+        stages.stage_order,
+        cast(line_item_totals.units as {{ dbt.type_numeric() }}) as units,
+        cast(line_item_totals.gross_profit as {{ dbt.type_numeric() }}) as gross_profit,
+        cast(case
+            when opportunities.is_closed
+                then {{ dbt.datediff(
+                    'cast(opportunities.created_at as date)', 'opportunities.close_date', 'day',
+                ) }}
+        end as {{ dbt.type_int() }}) as days_to_close,
+
+        -- booleans
+        opportunities.is_closed,
+        opportunities.is_won,
+
+        -- dates
+        opportunities.close_date,
+        cast(opportunities.created_at as date) as created_date,
+
+        -- timestamps
+        opportunities.created_at
+
+    from opportunities
+    inner join stages
+        on opportunities.stage_key = stages.stage_key
+    left join line_item_totals
+        on opportunities.opportunity_id = line_item_totals.opportunity_id
+    cross join as_of
+    where opportunities.created_at <= as_of.as_of_at
+
+)
+
+select * from final

@@ -1,0 +1,49 @@
+with
+
+stays as (
+
+    select * from {{ ref('int_opportunity_stage_stays') }}
+
+),
+
+opportunities as (
+
+    select * from {{ ref('stg_crm__opportunities') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        {{ dbt.concat([
+            'stays.opportunity_id', "'#'", "cast(stays.stay_number as " ~ dbt.type_string() ~ ")",
+        ]) }} as stage_interval_id,
+        stays.opportunity_id,
+        opportunities.rep_id,
+
+        -- strings
+        stays.stage_name,
+        stays.next_stage_name,
+
+        -- numerics
+        stays.stay_number,
+        stays.stage_order,
+        stays.days_in_stage,
+
+        -- booleans
+        stays.is_current,
+        stays.is_closed_stage,
+        stays.is_closed_stage and stays.next_stage_name is not null as is_reopening,
+
+        -- timestamps
+        stays.entered_at,
+        stays.exited_at
+
+    from stays
+    inner join opportunities
+        on stays.opportunity_id = opportunities.opportunity_id
+
+)
+
+select * from final

@@ -1,0 +1,51 @@
+-- Each opportunity's stage history ends in its current stage (history ordered by change
+-- time, then id), and every opportunity has history. Read over the whole history, not up
+-- to as_of: the rule is about the CRM's data, whatever date the build looks back from.
+{{ config(store_failures=true) }}
+
+with
+
+opportunities as (
+
+    select * from {{ ref('stg_crm__opportunities') }}
+
+),
+
+history as (
+
+    select * from {{ ref('int_opportunity_histories_attached') }}
+
+),
+
+last_changes as (
+
+    select
+        opportunity_id,
+        stage_name,
+        stage_key,
+        row_number() over (
+            partition by opportunity_id
+            order by changed_at desc, opportunity_history_id desc
+        ) as recency
+
+    from history
+
+)
+
+select
+    opportunities.opportunity_id,
+    opportunities.stage_name as opportunity_stage,
+    last_changes.stage_name as last_history_stage,
+    case
+        when last_changes.opportunity_id is null then 'no stage history'
+        else 'last history stage differs from the current stage'
+    end as problem
+
+from opportunities
+left join last_changes
+    on
+        opportunities.opportunity_id = last_changes.opportunity_id
+        and last_changes.recency = 1
+where
+    last_changes.opportunity_id is null
+    or last_changes.stage_key != opportunities.stage_key
