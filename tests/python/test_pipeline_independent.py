@@ -1,0 +1,156 @@
+"""The pipeline marts agree with a second implementation in plain Python that reads the
+raw tables of the demo warehouse directly (not the marts, not staging)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from statistics import mean
+
+import pytest
+
+from salesperf.dbt_build import BuildSummary
+from tests.python.helpers import SMALL_DEMO_AS_OF, query
+
+AS_OF = datetime.fromisoformat(SMALL_DEMO_AS_OF)
+CLOSED = {"Closed Won", "Closed Lost"}
+DEFAULT_PROBABILITY = {
+    "Prospecting": 10, "Qualification": 10, "Needs Analysis": 20, "Value Proposition": 50,
+    "Id. Decision Makers": 60, "Perception Analysis": 70, "Proposal/Price Quote": 75,
+    "Negotiation/Review": 90, "Closed Won": 100, "Closed Lost": 0,
+}
+
+
+def close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def raw(built_demo: tuple[Path, BuildSummary]) -> dict:
+    path, summary = built_demo
+    assert summary.success
+    opportunities = {
+        row[0]: {"owner": row[1], "stage": row[2], "amount": row[3], "close_date": row[4],
+                 "created": row[5], "is_won": row[6], "is_closed": row[7]}
+        for row in query(
+            path,
+            "select id, owner_id, stage_name, amount, close_date, created_date, is_won, is_closed"
+            " from raw.opportunity where not is_deleted",
+        )
+        if row[5] <= AS_OF
+    }
+    history: dict[str, list[tuple]] = defaultdict(list)
+    for opp, hid, created, stage, amount, probability in query(
+        path,
+        "select opportunity_id, id, created_date, stage_name, amount, probability"
+        " from raw.opportunity_history where not is_deleted",
+    ):
+        if opp in opportunities and created <= AS_OF:
+            history[opp].append((created, hid, stage, amount, probability))
+    for rows in history.values():
+        rows.sort(key=lambda r: (r[0], r[1]))
+    return {"path": path, "opportunities": opportunities, "history": history}
+
+
+def test_win_rate_by_rep_and_close_month(raw: dict) -> None:
+    counts: dict[tuple, list] = defaultdict(lambda: [0, 0, 0.0, 0.0])
+    for opp in raw["opportunities"].values():
+        if not opp["is_closed"]:
+            continue
+        key = (opp["owner"], opp["close_date"].replace(day=1))
+        cell = counts[key]
+        if opp["is_won"]:
+            cell[0] += 1
+            cell[2] += float(opp["amount"] or 0)
+        else:
+            cell[1] += 1
+            cell[3] += float(opp["amount"] or 0)
+    mart = {
+        (rep, month): (won, lost, win_rate, float(won_amount), float(lost_amount))
+        for rep, month, won, lost, win_rate, won_amount, lost_amount in query(
+            raw["path"],
+            "select rep_id, month_start, won, lost, win_rate, won_amount, lost_amount"
+            " from marts.rep_win_rate_monthly",
+        )
+    }
+    assert set(mart) == set(counts)
+    for key, (won, lost, won_amount, lost_amount) in counts.items():
+        m_won, m_lost, m_rate, m_won_amount, m_lost_amount = mart[key]
+        assert (m_won, m_lost) == (won, lost), key
+        assert close(m_rate, won / (won + lost)), key
+        assert close(m_won_amount, won_amount) and close(m_lost_amount, lost_amount), key
+
+
+def stays(history: list[tuple]) -> list[tuple[str, datetime, datetime | None]]:
+    """(stage, entered, exited) runs of one deal's history, exited None while current."""
+    runs: list[list] = []
+    for created, _, stage, _, _ in history:
+        if runs and runs[-1][0] == stage:
+            continue
+        if runs:
+            runs[-1][2] = created
+        runs.append([stage, created, None])
+    return [tuple(run) for run in runs]
+
+
+def test_average_days_in_stage_over_completed_stays(raw: dict) -> None:
+    days: dict[str, list[float]] = defaultdict(list)
+    for rows in raw["history"].values():
+        for stage, entered, exited in stays(rows):
+            if exited is not None:
+                days[stage].append((exited - entered).total_seconds() / 86400)
+    mart = dict(query(
+        raw["path"],
+        "select stage_name, avg_days_in_stage from marts.stage_durations where rep_id is null",
+    ))
+    counts = dict(query(raw["path"], "select stage_name, stays from marts.stage_durations where rep_id is null"))
+    assert set(mart) == set(days)
+    for stage, values in days.items():
+        assert counts[stage] == len(values), stage
+        assert close(mart[stage], mean(values)), stage
+
+
+def test_month_end_open_pipeline(raw: dict) -> None:
+    first = min(opp["created"] for opp in raw["opportunities"].values()).date().replace(day=1)
+    month_ends = []
+    month = first
+    while True:
+        following = (month + timedelta(days=32)).replace(day=1)
+        month_end = following - timedelta(days=1)
+        if month_end >= AS_OF.date():
+            break
+        month_ends.append(month_end)
+        month = following
+    expected: dict[tuple, list] = defaultdict(lambda: [0, 0.0, 0.0])
+    for opp_id, rows in raw["history"].items():
+        owner = raw["opportunities"][opp_id]["owner"]
+        for month_end in month_ends:
+            moment = datetime.combine(month_end + timedelta(days=1), datetime.min.time())
+            held = [r for r in rows if r[0] < moment]
+            if not held:
+                continue
+            _, _, stage, amount, probability = held[-1]
+            if stage in CLOSED:
+                continue
+            probability = DEFAULT_PROBABILITY[stage] if probability is None else float(probability)
+            cell = expected[(month_end, owner, stage)]
+            cell[0] += 1
+            cell[1] += float(amount or 0)
+            cell[2] += float(amount or 0) * probability / 100
+    mart = {
+        (snapshot, rep, stage): (n, float(amount), float(weighted))
+        for snapshot, rep, stage, n, amount, weighted in query(
+            raw["path"],
+            "select snapshot_date, rep_id, stage_name, open_opportunities, open_amount, weighted_amount"
+            " from marts.pipeline_snapshot",
+        )
+    }
+    assert len(month_ends) >= 5
+    assert set(mart) == set(expected)
+    for key, (n, amount, weighted) in expected.items():
+        m_n, m_amount, m_weighted = mart[key]
+        assert m_n == n and close(m_amount, amount) and close(m_weighted, weighted), (key, mart[key], (n, amount, weighted))
