@@ -36,20 +36,35 @@ as_of as (
 
 ),
 
+first_month as (
+
+    select cast({{ dbt.date_trunc('month', 'min(created_date)') }} as date) as month_start
+    from opportunities
+
+),
+
 month_ends as (
+
+    select
+        dates.month_start,
+        max(dates.date_day) as snapshot_date
+    from dates
+    inner join first_month
+        on dates.month_start >= first_month.month_start
+    group by 1
+
+),
+
+snapshots as (
 
     -- every month-end from the month of the first deal to the last one before as_of; the
     -- snapshot is taken at the end of that day
     select
-        max(dates.date_day) as snapshot_date,
-        {{ dbt.dateadd('day', 1, 'max(dates.date_day)') }} as snapshot_at
-    from dates
+        month_ends.snapshot_date,
+        {{ dbt.dateadd('day', 1, 'month_ends.snapshot_date') }} as snapshot_at
+    from month_ends
     cross join as_of
-    where dates.month_start >= (
-        select cast({{ dbt.date_trunc('month', 'min(created_date)') }} as date) from opportunities
-    )
-    group by dates.month_start, as_of.as_of_date
-    having max(dates.date_day) < as_of.as_of_date
+    where month_ends.snapshot_date < as_of.as_of_date
 
 ),
 
@@ -58,14 +73,14 @@ history_validity as (
     -- each history row holds from its change until the next change of the deal; of rows
     -- sharing a timestamp the last in id order holds
     select
-        history.opportunity_id,
-        history.stage_key,
-        history.amount,
-        history.probability,
-        history.changed_at as valid_from,
-        lead(history.changed_at) over (
-            partition by history.opportunity_id
-            order by history.changed_at, history.opportunity_history_id
+        opportunity_id,
+        stage_key,
+        amount,
+        probability,
+        changed_at as valid_from,
+        lead(changed_at) over (
+            partition by opportunity_id
+            order by changed_at, opportunity_history_id
         ) as valid_to
 
     from history
@@ -75,20 +90,20 @@ history_validity as (
 open_at_month_end as (
 
     select
-        month_ends.snapshot_date,
+        snapshots.snapshot_date,
         opportunities.rep_id,
         stages.stage_name,
         stages.stage_order,
         history_validity.amount,
         coalesce(history_validity.probability, stages.default_probability) as probability
 
-    from month_ends
+    from snapshots
     inner join history_validity
         on
-            history_validity.valid_from < month_ends.snapshot_at
+            snapshots.snapshot_at > history_validity.valid_from
             and (
                 history_validity.valid_to is null
-                or history_validity.valid_to >= month_ends.snapshot_at
+                or snapshots.snapshot_at <= history_validity.valid_to
             )
     inner join stages
         on history_validity.stage_key = stages.stage_key
