@@ -66,7 +66,7 @@ stay_starts as (
 
 ),
 
-final as (
+stays as (
 
     select
         stay_starts.opportunity_id,
@@ -81,14 +81,25 @@ final as (
         stay_starts.changed_at as entered_at,
         stay_starts.exited_at,
         stay_starts.exited_at is null as is_current,
-        {{ dbt.datediff(
+        -- whole seconds, so sums and averages over stays are exact and the same on every
+        -- build (a sum of doubles depends on the order a parallel engine adds them in)
+        cast({{ dbt.datediff(
             'stay_starts.changed_at',
             'coalesce(stay_starts.exited_at, as_of.as_of_at)',
             'second',
-        ) }} / 86400.0 as days_in_stage
+        ) }} as {{ dbt.type_bigint() }}) as seconds_in_stage
 
     from stay_starts
     cross join as_of
+
+),
+
+final as (
+
+    select
+        *,
+        seconds_in_stage / 86400.0 as days_in_stage
+    from stays
 
 )
 

@@ -29,7 +29,8 @@ final as (
         -- numerics
         stays.stay_number,
         stays.stage_order,
-        stays.days_in_stage,
+        stays.seconds_in_stage,
+        cast(stays.days_in_stage as double precision) as days_in_stage,
 
         -- booleans
         stays.is_current,

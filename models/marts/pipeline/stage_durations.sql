@@ -16,7 +16,7 @@ by_rep as (
         stage_name,
         min(stage_order) as stage_order,
         count(*) as stays,
-        avg(days_in_stage) as avg_days_in_stage,
+        {{ safe_divide('sum(seconds_in_stage)', 'count(*) * 86400') }} as avg_days_in_stage,
         {{ median_of('days_in_stage') }} as median_days_in_stage
     from completed_stays
     -- a deal without an owner counts in the all-reps row only: a rep row with a null
@@ -33,7 +33,7 @@ all_reps as (
         stage_name,
         min(stage_order) as stage_order,
         count(*) as stays,
-        avg(days_in_stage) as avg_days_in_stage,
+        {{ safe_divide('sum(seconds_in_stage)', 'count(*) * 86400') }} as avg_days_in_stage,
         {{ median_of('days_in_stage') }} as median_days_in_stage
     from completed_stays
     group by 2

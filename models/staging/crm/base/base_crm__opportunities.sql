@@ -1,3 +1,5 @@
+{{ config(materialized=base_materialization(), post_hook=base_post_hook()) }}
+
 with
 
 source as (
