@@ -154,3 +154,42 @@ def test_month_end_open_pipeline(raw: dict) -> None:
     for key, (n, amount, weighted) in expected.items():
         m_n, m_amount, m_weighted = mart[key]
         assert m_n == n and close(m_amount, amount) and close(m_weighted, weighted), (key, mart[key], (n, amount, weighted))
+
+
+OPEN_STAGES = [
+    "Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
+    "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review",
+]
+WON_ORDER = len(OPEN_STAGES) + 1  # past every open stage
+
+
+def test_stage_conversion_by_cohort_month(raw: dict) -> None:
+    expected: dict[tuple, list] = defaultdict(lambda: [0, 0, 0])
+    for opp_id, rows in raw["history"].items():
+        opp = raw["opportunities"][opp_id]
+        reach = [
+            (WON_ORDER if stage == "Closed Won" else OPEN_STAGES.index(stage) + 1, entered)
+            for stage, entered, _ in stays(rows)
+            if stage != "Closed Lost"
+        ]
+        for position, stage in enumerate(OPEN_STAGES, start=1):
+            times = [entered for order, entered in reach if order >= position]
+            if not times:
+                continue
+            next_position = position + 1 if position < len(OPEN_STAGES) else WON_ORDER
+            cell = expected[(opp["owner"], min(times).date().replace(day=1), stage)]
+            cell[0] += 1
+            cell[1] += any(order >= next_position for order, _ in reach)
+            cell[2] += (not opp["is_closed"]) and opp["stage"] == stage
+    mart = {
+        (rep, month, stage): (reached, reached_next, still_open, rate)
+        for rep, month, stage, reached, reached_next, still_open, rate in query(
+            raw["path"],
+            "select rep_id, cohort_month, from_stage, reached_from, reached_next, still_open, conversion_rate"
+            " from marts.rep_stage_conversion",
+        )
+    }
+    assert set(mart) == set(expected)
+    for key, (reached, reached_next, still_open) in expected.items():
+        assert mart[key][:3] == (reached, reached_next, still_open), key
+        assert close(mart[key][3], reached_next / reached), key
