@@ -1,0 +1,80 @@
+with
+
+accounts as (
+
+    select * from {{ ref('stg_crm__accounts') }}
+
+),
+
+won_deals as (
+
+    select * from {{ ref('fct_opportunities') }}
+    where is_won
+
+),
+
+ranked_wins as (
+
+    -- the deal that made the account a customer: the earliest close date, ties to the
+    -- smallest opportunity id
+    select
+        account_id,
+        rep_id,
+        lead_source,
+        close_date,
+        row_number() over (
+            partition by account_id order by close_date, opportunity_id
+        ) as win_number
+    from won_deals
+    where account_id is not null
+
+),
+
+lifetime as (
+
+    select
+        account_id,
+        sum(amount) as lifetime_value,
+        count(*) as won_opportunities
+    from won_deals
+    where account_id is not null
+    group by 1
+
+),
+
+final as (
+
+    select
+        -- ids
+        accounts.account_id,
+        accounts.owner_rep_id,
+        first_wins.rep_id as acquiring_rep_id,
+
+        -- strings
+        accounts.account_name,
+        accounts.industry,
+        accounts.billing_country,
+        accounts.account_type,
+        first_wins.lead_source as acquisition_channel,
+
+        -- numerics
+        cast(coalesce(lifetime.lifetime_value, 0) as {{ dbt.type_numeric() }}) as lifetime_value,
+        coalesce(lifetime.won_opportunities, 0) as won_opportunities,
+
+        -- booleans
+        first_wins.account_id is not null as is_customer,
+
+        -- dates
+        first_wins.close_date as first_won_date
+
+    from accounts
+    left join ranked_wins as first_wins
+        on
+            accounts.account_id = first_wins.account_id
+            and first_wins.win_number = 1
+    left join lifetime
+        on accounts.account_id = lifetime.account_id
+
+)
+
+select * from final
