@@ -16,8 +16,15 @@
 {%- endmacro %}
 
 {% macro postgres__parse_number(expression) -%}
-    case
-        when {{ clean_text(expression) }} ~ '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$'
-            then cast({{ clean_text(expression) }} as {{ dbt.type_numeric() }})
-    end
+    {#- PostgreSQL has no try_cast: only text shaped like a number reaches the cast, and one
+        too large for numeric(28,6) is null as in duckdb, not an error that stops the build.
+        The outer cast keeps the column numeric(28,6): a case with a null branch would
+        otherwise drop the precision. -#}
+    {%- set text = clean_text(expression) -%}
+    cast(
+        case
+            when {{ text }} ~ '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]{1,4})?$'
+                then case when abs(round(cast({{ text }} as numeric), 6)) < 1e22 then {{ text }} end
+        end as {{ dbt.type_numeric() }}
+    )
 {%- endmacro %}

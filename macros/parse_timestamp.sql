@@ -31,19 +31,61 @@
 {%- endmacro %}
 
 {% macro postgres__parse_timestamp(expression) -%}
+    {#- PostgreSQL has no try_cast, and its casts stop the build on a date that does not
+        exist ('2026-02-30', '13/01/26'): each shape is matched by a pattern that also
+        checks the calendar (month lengths, leap years, clock ranges) before anything is
+        converted, so unreadable text is null as in duckdb. The US shapes are built from
+        their parts as a timestamp without time zone (to_timestamp would pass through the
+        server's TimeZone setting and move wall-clock times in a daylight-saving gap), and
+        two-digit years follow duckdb's strptime: 69-99 are 19xx, 00-68 are 20xx. -#}
     {%- set text = clean_text(expression) -%}
+    {%- set leap_year = "(?!0000)([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)" -%}
+    {%- set iso_date = "((?!0000)[0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])"
+        ~ "|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|" ~ leap_year ~ "-02-29)" -%}
+    {%- set iso_time = "[ T](([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?|24:00(:00([.]0+)?)?)" -%}
+    {%- set offset = "(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)" -%}
+    {%- set month_day = "((0?[13578]|1[02])/(0?[1-9]|[12][0-9]|3[01])|(0?[469]|11)/(0?[1-9]|[12][0-9]|30)"
+        ~ "|0?2/(0?[1-9]|1[0-9]|2[0-8]))" -%}
+    {%- set us_date = "(" ~ month_day ~ "/((?!0000)[0-9]{4}|[0-9]{2})|0?2/29/(" ~ leap_year
+        ~ "|[02468][048]|[13579][26]))" -%}
+    {%- set clock_12 = " (0?[1-9]|1[0-2]):[0-5]?[0-9] [AaPp][Mm]" -%}
+    {%- set clock_24 = " ([01]?[0-9]|2[0-3]):[0-5]?[0-9]:[0-5]?[0-9]" -%}
+    {#- parts of a US shape: M/D/Y[ h:m[:s][ AM]] -#}
+    {%- set us_day = "split_part(" ~ text ~ ", ' ', 1)" -%}
+    {%- set us_year = "split_part(" ~ us_day ~ ", '/', 3)" -%}
+    {%- set us_clock = "split_part(" ~ text ~ ", ' ', 2)" -%}
+    {%- set us_date_value -%}
+        make_date(
+            cast({{ us_year }} as integer) + case
+                when length({{ us_year }}) = 4 then 0
+                when cast({{ us_year }} as integer) >= 69 then 1900
+                else 2000
+            end,
+            cast(split_part({{ us_day }}, '/', 1) as integer),
+            cast(split_part({{ us_day }}, '/', 2) as integer)
+        )
+    {%- endset -%}
+    {%- set us_minutes_seconds -%}
+        make_interval(
+            mins => cast(split_part({{ us_clock }}, ':', 2) as integer),
+            secs => cast(coalesce(nullif(split_part({{ us_clock }}, ':', 3), ''), '0') as integer)
+        )
+    {%- endset -%}
     case
-        when {{ text }} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9:.]+)?([+-][0-9]{2}(:?[0-9]{2})?|Z)$'
+        when {{ text }} ~ '^{{ iso_date }}{{ iso_time }}{{ offset }}$'
             then cast(cast({{ text }} as timestamptz) at time zone 'UTC' as timestamp)
-        when {{ text }} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9:.]+)?$'
+        when {{ text }} ~ '^{{ iso_date }}({{ iso_time }})?$'
             then cast({{ text }} as timestamp)
-        when {{ text }} ~ '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{2} [0-9]{1,2}:[0-9]{2} [AaPp][Mm]$'
-            then cast(to_timestamp({{ text }}, 'MM/DD/YY HH12:MI AM') as timestamp)
-        when {{ text }} ~ '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4} [0-9]{1,2}:[0-9]{2} [AaPp][Mm]$'
-            then cast(to_timestamp({{ text }}, 'MM/DD/YYYY HH12:MI AM') as timestamp)
-        when {{ text }} ~ '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}$'
-            then cast(to_date({{ text }}, 'MM/DD/YY') as timestamp)
-        when {{ text }} ~ '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'
-            then cast(to_date({{ text }}, 'MM/DD/YYYY') as timestamp)
+        when {{ text }} ~ '^{{ us_date }}{{ clock_12 }}$'
+            then {{ us_date_value }}
+            + make_interval(hours => cast(split_part({{ us_clock }}, ':', 1) as integer) % 12
+                + case when upper(split_part({{ text }}, ' ', 3)) = 'PM' then 12 else 0 end)
+            + {{ us_minutes_seconds }}
+        when {{ text }} ~ '^{{ us_date }}{{ clock_24 }}$' and length({{ us_year }}) = 4
+            then {{ us_date_value }}
+            + make_interval(hours => cast(split_part({{ us_clock }}, ':', 1) as integer))
+            + {{ us_minutes_seconds }}
+        when {{ text }} ~ '^{{ us_date }}$'
+            then cast({{ us_date_value }} as timestamp)
     end
 {%- endmacro %}

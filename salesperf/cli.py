@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from salesperf.settings import DEFAULT_RAW_SCHEMA, duckdb_path
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def _say(line: str) -> None:
@@ -25,9 +32,71 @@ def _warehouse_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--schema", default=DEFAULT_RAW_SCHEMA, help="raw schema (default: %(default)s)")
 
 
+def _target_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target",
+        choices=("duckdb", "postgres"),
+        default="duckdb",
+        help="the warehouse: the DuckDB file, or PostgreSQL as the POSTGRES_* variables say"
+        " (raw tables are then made in a scratch DuckDB and copied there) (default: %(default)s)",
+    )
+
+
+@contextmanager
+def _raw_duckdb(args: argparse.Namespace) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Where generate and load write the raw tables: the warehouse file, or for the
+    postgres target a scratch DuckDB file that is copied to PostgreSQL, then deleted
+    (a file, not memory: a large demo would not fit)."""
+    from salesperf.warehouse import connect
+
+    if args.target != "postgres":
+        with connect(args.duckdb or duckdb_path()) as con:
+            yield con
+        return
+    with tempfile.TemporaryDirectory(prefix="salesperf-raw-") as scratch:
+        # not raw.duckdb: the catalog takes the file name and would clash with schema raw
+        with connect(Path(scratch) / "salesperf_scratch.duckdb") as con:
+            yield con
+
+
+def _postgres_tables(schema: str) -> set[str] | None:
+    """The tables already in the PostgreSQL raw schema; None, said, when it cannot be reached
+    (checked before any work, not after a long generation)."""
+    import psycopg2
+
+    from salesperf.postgres import describe, postgres_tables
+
+    try:
+        return postgres_tables(schema)
+    except psycopg2.Error as exc:
+        _say(f"error: cannot reach {describe()}: {str(exc).strip()}")
+        return None
+
+
+def _copy_to_postgres(con: duckdb.DuckDBPyConnection, schema: str, tables: list[str] | None = None) -> bool:
+    import psycopg2
+
+    from salesperf.postgres import copy_schema, describe
+
+    try:
+        copy_schema(con, schema, tables=tables)
+    except psycopg2.Error as exc:
+        _say(f"error: copying the raw tables to {describe()} failed: {str(exc).strip()}")
+        return False
+    return True
+
+
+def _destination(args: argparse.Namespace) -> str:
+    if args.target == "postgres":
+        from salesperf.postgres import describe
+
+        return describe()
+    return str(args.duckdb or duckdb_path())
+
+
 def _generate(args: argparse.Namespace) -> int:
     from salesperf.demo import DemoConfig, generate
-    from salesperf.warehouse import connect, export_csv
+    from salesperf.warehouse import export_csv
 
     config = DemoConfig(
         seed=args.seed,
@@ -39,16 +108,21 @@ def _generate(args: argparse.Namespace) -> int:
         dirty_rate=args.dirty_rate,
         fiscal_year_start_month=args.fiscal_year_start_month,
     )
-    database = args.duckdb or duckdb_path()
+    if args.target == "postgres" and _postgres_tables(args.schema) is None:
+        return 2
     _say(
         f"Generating demo CRM data: seed {config.seed}, {config.reps} reps, {config.months} months"
-        f" to {config.end_date}{', dirty' if config.dirty else ''} -> {database} schema {args.schema}"
+        f" to {config.end_date}{', dirty' if config.dirty else ''} -> {_destination(args)} schema {args.schema}"
     )
-    with connect(database) as con:
+    with _raw_duckdb(args) as con:
         summary = generate(config, con, args.schema, progress=lambda line: _say(f"  {line}"))
         if args.csv_dir:
             export_csv(con, args.schema, args.csv_dir)
             _say(f"  CSV copies written to {args.csv_dir}")
+        if args.target == "postgres":
+            if not _copy_to_postgres(con, args.schema):
+                return 2
+            _say(f"  copied to {_destination(args)} schema {args.schema}")
     total = sum(n for name, n in summary.row_counts.items() if not name.startswith("_"))
     _say(f"Wrote {total:,} rows in {len(summary.row_counts)} tables in {summary.seconds:.1f} s.")
     return 0
@@ -56,12 +130,28 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace) -> int:
     from salesperf.loader import LoadError, load_csv_folder
-    from salesperf.warehouse import connect
 
-    database = args.duckdb or duckdb_path()
+    existing: set[str] = set()
+    if args.target == "postgres":
+        if args.append:
+            _say("error: --append needs the DuckDB warehouse;"
+                 " a load into PostgreSQL replaces the tables it has files for")
+            return 2
+        tables = _postgres_tables(args.schema)
+        if tables is None:
+            return 2
+        existing = tables
     try:
-        with connect(database) as con:
+        with _raw_duckdb(args) as con:
             report = load_csv_folder(args.folder, con, args.schema, append=args.append)
+            if args.target == "postgres":
+                # The scratch DuckDB starts empty; as on DuckDB, a table already in the
+                # warehouse is not replaced by an empty one (nor reported as created).
+                report.loads = [
+                    load for load in report.loads if not (load.created_empty and load.table in existing)
+                ]
+                if not _copy_to_postgres(con, args.schema, [load.table for load in report.loads]):
+                    return 2
     except LoadError as exc:
         _say(f"error: {exc}")
         return 2
@@ -80,7 +170,7 @@ def _load(args: argparse.Namespace) -> int:
     for error in report.errors:
         _say(f"error: {error}")
     loaded = sum(1 for load in report.loads if load.file)
-    _say(f"Loaded {loaded} table(s) into {database} schema {args.schema}.")
+    _say(f"Loaded {loaded} table(s) into {_destination(args)} schema {args.schema}.")
     return 0 if report.ok else 1
 
 
@@ -88,14 +178,16 @@ def _build(args: argparse.Namespace) -> int:
     from salesperf.dbt_build import build
 
     database = args.duckdb or duckdb_path()
+    dbt_args = ["--target", "postgres", *args.dbt_args] if args.target == "postgres" else args.dbt_args
     started = time.monotonic()
-    summary = build(args.dbt_args, database=database)
+    summary = build(dbt_args, database=database)
     _say("")
     _say(f"dbt build {'succeeded' if summary.success else 'FAILED'} in {time.monotonic() - started:.0f} s")
     for line in summary.lines():
         _say(f"  {line}")
-    _say(f"  warehouse: {database}")
-    _say("  query it:  ./run query \"select * from marts.crm_load_reconciliation\"")
+    _say(f"  warehouse: {_destination(args)}")
+    if args.target != "postgres":
+        _say("  query it:  ./run query \"select * from marts.crm_load_reconciliation\"")
     return 0 if summary.success else 1
 
 
@@ -137,6 +229,7 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--csv-dir", type=Path, default=None,
                        help="also write each raw table as <table>.csv in this folder")
         _warehouse_arg(p)
+        _target_arg(p)
 
     generate = commands.add_parser("generate", help="write demo CRM data into the raw schema")
     generation_options(generate)
@@ -147,12 +240,16 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--append", action="store_true",
                       help="add the rows as a later load instead of replacing the tables")
     _warehouse_arg(load)
+    _target_arg(load)
     load.set_defaults(run=_load)
 
-    build = commands.add_parser("build", help="dbt build on the warehouse, with a summary")
-    build.add_argument("dbt_args", nargs=argparse.REMAINDER,
-                       help="passed to dbt build, e.g. --vars '{as_of: 2026-06-30}'")
+    build = commands.add_parser(
+        "build", help="dbt build on the warehouse, with a summary; other options go to dbt (--vars, --select, ...)"
+    )
+    # Any option salesperf does not know goes to dbt build: --vars, --select, --full-refresh...
+    build.set_defaults(dbt_args=[])
     _warehouse_arg(build)
+    _target_arg(build)
     build.set_defaults(run=_build)
 
     demo = commands.add_parser("demo", help="generate demo data, then build")
@@ -168,7 +265,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    root = parser()
+    # dbt's own options (--vars, --select, ...) may come before or after ours on `build`
+    args, unknown = root.parse_known_args(argv)
+    if unknown:
+        if args.command != "build":
+            root.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.dbt_args = unknown
     return args.run(args)
 
 

@@ -64,3 +64,14 @@ def test_query_prints_rows_and_reports_bad_sql(tmp_path: Path, capsys: pytest.Ca
     assert "row-count" in out and "label" in out
     assert main(["query", "select nonsense from nowhere", "--duckdb", str(db)]) == 1
     assert "error: " in capsys.readouterr().out
+
+
+def test_build_passes_dbt_options_through(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """dbt's own options reach dbt whether they come first or last."""
+    db = tmp_path / "w.duckdb"
+    status = main(["build", "--select", "stage_catalogue", "--duckdb", str(db), "--vars", "{as_of: '2026-01-01'}"])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "dbt build succeeded" in out and "seeds loaded: 1" in out
+    with pytest.raises(SystemExit):
+        main(["load", str(tmp_path), "--select", "x"])

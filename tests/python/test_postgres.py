@@ -1,0 +1,482 @@
+"""The project builds unchanged on PostgreSQL and gives the rows it gives on DuckDB.
+
+A private PostgreSQL server is started once for the test run (see postgres_server.py); the
+small demo is generated, copied there with salesperf.postgres and built with the
+postgres target. Every staging, intermediate and mart relation must then hold the same
+rows as the DuckDB build of the same demo, once what only the drivers disagree on is
+normalised (Decimal or float, numeric scale, timestamp objects).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal, localcontext
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg2
+import pytest
+
+from salesperf.cli import main
+from salesperf.contract import RAW_TABLES
+from salesperf.dbt_build import BuildSummary, build
+from salesperf.demo import DemoConfig, generate
+from salesperf.loader import load_csv_folder
+from salesperf.postgres import copy_schema
+from salesperf.warehouse import connect
+from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
+from tests.python.postgres_server import (
+    INSTALL_HINT,
+    PostgresNotInstalled,
+    PostgresServer,
+    find_bindir,
+    start_server,
+)
+
+COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
+DECIMALS = Decimal("0.000001")
+
+Row = tuple[str | None, ...]
+
+
+# --- the server and the builds ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL cluster for the whole test run, stopped and deleted at the end."""
+    try:
+        server = start_server()
+    except PostgresNotInstalled as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def postgres_environment(server: PostgresServer, database: str) -> Iterator[None]:
+    """POSTGRES_* naming `database` on the test server while inside, restored after:
+    what profiles.yml and salesperf.postgres read."""
+    settings = server.environ(database)
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@dataclass
+class PostgresBuild:
+    server: PostgresServer
+    database: str
+    summary: BuildSummary
+
+    def connect(self) -> Any:
+        return psycopg2.connect(self.server.dsn(self.database))
+
+
+def build_on_postgres(server: PostgresServer, database: str, config: DemoConfig, target: Path) -> PostgresBuild:
+    """Generate `config` into a scratch DuckDB, copy its raw schema to a new database and
+    `dbt build` there with the postgres target (its own target path: nothing shared)."""
+    server.create_database(database)
+    with postgres_environment(server, database):
+        with duckdb.connect() as con:
+            generate(config, con, "raw")
+            copy_schema(con, "raw")
+        summary = build(
+            ["--target", "postgres", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], target_path=target
+        )
+    return PostgresBuild(server, database, summary)
+
+
+@pytest.fixture(scope="session")
+def postgres_demo(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> PostgresBuild:
+    return build_on_postgres(postgres_server, "demo", SMALL_DEMO, tmp_path_factory.mktemp("pg_target"))
+
+
+@pytest.fixture(scope="session")
+def postgres_dirty_demo(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> PostgresBuild:
+    return build_on_postgres(
+        postgres_server, "dirty_demo", replace(SMALL_DEMO, dirty=True), tmp_path_factory.mktemp("pg_dirty_target")
+    )
+
+
+# --- comparing relations ------------------------------------------------------------------
+
+
+def normalise(value: object) -> str | None:
+    """One engine-neutral text per value: numbers at six decimals (Decimal, float and int
+    alike), timestamps as ISO text in UTC, booleans as true/false."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, int | float | Decimal):
+        with localcontext() as context:
+            context.prec = 60
+            number = Decimal(str(value)).quantize(DECIMALS)
+        return str(number if number != 0 else Decimal(0).quantize(DECIMALS))
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return normalise(value.total_seconds())
+    return str(value)
+
+
+def sort_key(row: Row) -> tuple[tuple[bool, str], ...]:
+    return tuple((value is not None, value or "") for value in row)
+
+
+@dataclass
+class Contents:
+    columns: list[str]
+    rows: list[Row]
+
+
+def _contents(execute: Callable[[str], tuple[list[str], list[tuple[Any, ...]]]], relation: str) -> Contents:
+    columns, rows = execute(f"select * from {relation}")
+    normalised = sorted((tuple(normalise(v) for v in row) for row in rows), key=sort_key)
+    return Contents(columns, normalised)
+
+
+def duckdb_reader(path: Path) -> Callable[[str], tuple[list[str], list[tuple[Any, ...]]]]:
+    def execute(sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        with duckdb.connect(str(path)) as con:
+            cursor = con.execute(sql)
+            return [d[0] for d in cursor.description], cursor.fetchall()
+
+    return execute
+
+
+def postgres_reader(built: PostgresBuild) -> Callable[[str], tuple[list[str], list[tuple[Any, ...]]]]:
+    def execute(sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        pg = built.connect()
+        try:
+            with pg.cursor() as cursor:
+                cursor.execute(sql)
+                return [d[0] for d in cursor.description], cursor.fetchall()
+        finally:
+            pg.close()
+
+    return execute
+
+
+def relations(execute: Callable[[str], tuple[list[str], list[tuple[Any, ...]]]], schemas: tuple[str, ...]) -> set[str]:
+    listed = ", ".join(f"'{schema}'" for schema in schemas)
+    _, rows = execute(
+        f"select table_schema, table_name from information_schema.tables where table_schema in ({listed})"
+    )
+    return {f'{schema}."{name}"' for schema, name in rows}
+
+
+def differences(duck: Contents, pg: Contents, limit: int = 3) -> str | None:
+    """None when both hold the same columns and rows, else what differs, briefly."""
+    if duck.columns != pg.columns:
+        return f"columns differ: duckdb {duck.columns}, postgres {pg.columns}"
+    if duck.rows == pg.rows:
+        return None
+    only_duck = list((Counter(duck.rows) - Counter(pg.rows)).elements())
+    only_pg = list((Counter(pg.rows) - Counter(duck.rows)).elements())
+    return (
+        f"{len(duck.rows)} rows on duckdb, {len(pg.rows)} on postgres;"
+        f" {len(only_duck)} only on duckdb, e.g. {sorted(only_duck, key=sort_key)[:limit]};"
+        f" {len(only_pg)} only on postgres, e.g. {sorted(only_pg, key=sort_key)[:limit]}"
+    )
+
+
+@dataclass
+class Comparison:
+    differences: dict[str, str]  # relation -> what differs
+    rows: dict[str, int]  # relation -> rows on duckdb
+
+
+def compare(duckdb_path: Path, built: PostgresBuild, names: set[str]) -> Comparison:
+    duck, pg = duckdb_reader(duckdb_path), postgres_reader(built)
+    result = Comparison({}, {})
+    for relation in sorted(names):
+        on_duckdb = _contents(duck, relation)
+        result.rows[relation] = len(on_duckdb.rows)
+        difference = differences(on_duckdb, _contents(pg, relation))
+        if difference:
+            result.differences[relation] = difference
+    return result
+
+
+# --- the tests ----------------------------------------------------------------------------
+
+
+def test_postgresql_server_programs_are_installed() -> None:
+    assert find_bindir() is not None, INSTALL_HINT
+
+
+def test_the_comparison_sees_values_not_driver_types() -> None:
+    """Guards the guard: equal values in the two drivers' types compare equal, and a
+    changed value, a lost row or a renamed column does not."""
+    duck = Contents(["a", "b", "c"], [("12500.000000", "2026-02-23 20:55:00", "x")])
+    same = [normalise(v) for v in (Decimal("12500.00"), datetime(2026, 2, 23, 20, 55), "x")]
+    assert normalise(12500) == normalise(12500.0) == normalise(Decimal("12500.000000")) == "12500.000000"
+    assert normalise(-0.0000001) == normalise(0) == "0.000000"
+    assert normalise(datetime(2026, 2, 23, 21, 55, tzinfo=timezone(timedelta(hours=1)))) == "2026-02-23 20:55:00"
+    assert differences(duck, Contents(["a", "b", "c"], [tuple(same)])) is None
+    assert differences(duck, Contents(["a", "b", "c"], [("12500.010000", "2026-02-23 20:55:00", "x")]))
+    assert differences(duck, Contents(["a", "b", "c"], []))
+    assert differences(duck, Contents(["a", "b", "d"], duck.rows))
+
+
+def test_the_copy_keeps_every_raw_row_and_value(
+    postgres_demo: PostgresBuild,
+    postgres_dirty_demo: PostgresBuild,
+    built_demo: tuple[Path, BuildSummary],
+    built_dirty_demo: tuple[Path, BuildSummary],
+) -> None:
+    """Typed (clean) and text (dirty, with empty strings next to nulls) raw tables arrive as
+    DuckDB holds them."""
+    for (path, _), built in ((built_demo, postgres_demo), (built_dirty_demo, postgres_dirty_demo)):
+        names = relations(duckdb_reader(path), ("raw",))
+        assert names == relations(postgres_reader(built), ("raw",))
+        assert len(names) == len(RAW_TABLES) + 1  # with the demo's fault manifest
+        comparison = compare(path, built, names)
+        assert comparison.differences == {}
+        assert comparison.rows['raw."opportunity"'] > 100
+
+
+def test_build_on_postgres_passes_every_node_as_on_duckdb(
+    postgres_demo: PostgresBuild, built_demo: tuple[Path, BuildSummary]
+) -> None:
+    summary = postgres_demo.summary
+    assert summary.success, "\n".join(summary.lines())
+    assert summary.failures == []
+    assert summary.count("test", "fail", "error") == 0
+    assert summary.count("unit_test", "fail", "error") == 0
+    _, on_duckdb = built_demo
+    for kind, status in (("model", "success"), ("seed", "success"), ("test", "pass"), ("unit_test", "pass")):
+        assert summary.count(kind, status) == on_duckdb.count(kind, status), (kind, status)
+    assert sorted(summary.warned) == sorted(on_duckdb.warned)
+
+
+def test_every_staging_intermediate_and_mart_relation_matches_duckdb(
+    postgres_demo: PostgresBuild, built_demo: tuple[Path, BuildSummary]
+) -> None:
+    path, _ = built_demo
+    names = relations(duckdb_reader(path), COMPARED_SCHEMAS)
+    assert names == relations(postgres_reader(postgres_demo), COMPARED_SCHEMAS)
+    assert {name.split(".")[0] for name in names} == set(COMPARED_SCHEMAS)
+    comparison = compare(path, postgres_demo, names)
+    assert comparison.differences == {}
+    assert sum(comparison.rows.values()) > 50_000  # not a comparison of empty relations
+
+
+def test_dirty_demo_on_postgres_warns_as_on_duckdb(
+    postgres_dirty_demo: PostgresBuild, built_dirty_demo: tuple[Path, BuildSummary]
+) -> None:
+    summary = postgres_dirty_demo.summary
+    assert summary.success, "\n".join(summary.lines())
+    assert summary.count("test", "fail", "error") == 0
+    _, on_duckdb = built_dirty_demo
+    assert "quarantine_within_threshold_crm_load_reconciliation_" in summary.warned
+    assert sorted(summary.warned) == sorted(on_duckdb.warned)
+
+
+def test_dirty_demo_quarantine_and_reconciliation_match_duckdb(
+    postgres_dirty_demo: PostgresBuild, built_dirty_demo: tuple[Path, BuildSummary]
+) -> None:
+    path, _ = built_dirty_demo
+    comparison = compare(path, postgres_dirty_demo, {'marts."crm_load_reconciliation"', 'marts."crm_quarantine"'})
+    assert comparison.differences == {}
+    assert comparison.rows['marts."crm_quarantine"'] > 0
+
+
+# Text as CSV exports write it, with what staging must read from it (the reporting time
+# zone is UTC). Each engine parses with its own functions; both must agree, and nothing
+# unreadable may stop a build: null instead, as the macros promise.
+ODD_TIMESTAMPS: list[tuple[str, str | None]] = [
+    ("2026-02-23 20:55:00", "2026-02-23 20:55:00"),
+    ("2026-02-23T20:55:00Z", "2026-02-23 20:55:00"),
+    ("2026-02-23 20:55:00+02:00", "2026-02-23 18:55:00"),
+    ("2026-02-23T20:55:00+02", "2026-02-23 18:55:00"),
+    ("2026-02-23 20:55:00-0530", "2026-02-24 02:25:00"),
+    ("2026-02-23T20:55", "2026-02-23 20:55:00"),
+    ("2026-02-23 1:02:03", "2026-02-23 01:02:03"),
+    ("2026-02-23 20:55:00.5", "2026-02-23 20:55:00.500000"),
+    ("2026-01-01 24:00:00", "2026-01-02 00:00:00"),
+    ("2024-02-29", "2024-02-29 00:00:00"),
+    ("02/23/26 08:55 PM", "2026-02-23 20:55:00"),
+    ("2/3/26 9:05 am", "2026-02-03 09:05:00"),
+    ("02/23/26 12:55 AM", "2026-02-23 00:55:00"),
+    ("02/23/2026 08:55 PM", "2026-02-23 20:55:00"),
+    ("02/23/2026 20:55:00", "2026-02-23 20:55:00"),
+    ("02/23/2026 9:5:0", "2026-02-23 09:05:00"),
+    ("03/08/26 02:30 AM", "2026-03-08 02:30:00"),  # a daylight-saving gap in New York
+    ("02/29/24", "2024-02-29 00:00:00"),
+    ("02/23/68", "2068-02-23 00:00:00"),
+    ("02/23/69", "1969-02-23 00:00:00"),
+    ("3/8/2026", "2026-03-08 00:00:00"),
+    ("2026-02-30", None),
+    ("2026-02-29", None),
+    ("2026-13-01", None),
+    ("2026-01-00", None),
+    ("2026-01-01 23:60:00", None),
+    ("2026-01-01 25:00:00", None),
+    ("2026-02-30T10:00:00Z", None),
+    ("02/30/26", None),
+    ("02/29/26", None),
+    ("13/01/26 10:00 PM", None),
+    ("02/23/26 00:55 AM", None),
+    ("02/23/26 13:55 PM", None),
+    ("02/23/2026 24:00:00", None),
+    ("2026-2-3", None),
+    ("20260223", None),
+    ("2026-02-23 junk", None),
+    ("yesterday", None),
+    ("", None),
+]
+ODD_NUMBERS: list[tuple[str, str | None]] = [
+    ("12500", "12500"),
+    (" 12500.50 ", "12500.5"),
+    ("1.25e4", "12500"),
+    ("1E3", "1000"),
+    ("-5", "-5"),
+    ("-.5", "-0.5"),
+    (".5", "0.5"),
+    ("5.", "5"),
+    ("+7", "7"),
+    ("00012", "12"),
+    ("1.2345665", "1.234567"),
+    ("1e-7", "0"),
+    ("TBD", None),
+    ("$1,200", None),
+    ("NaN", None),
+    ("inf", None),
+    ("1e25", None),
+    ("9999999999999999999999.9999999", None),
+    ("", None),
+]
+
+
+def test_odd_text_parses_the_same_on_both_engines(postgres_server: PostgresServer, tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    export.mkdir()
+    count = max(len(ODD_TIMESTAMPS), len(ODD_NUMBERS))
+    with (export / "Product2.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Id", "Name", "Unit_Cost__c", "IsActive", "LastModifiedDate"])
+        for i in range(count):
+            stamp = ODD_TIMESTAMPS[i][0] if i < len(ODD_TIMESTAMPS) else ""
+            number = ODD_NUMBERS[i][0] if i < len(ODD_NUMBERS) else ""
+            writer.writerow([f"01t{i:04d}", f"case {i}", number, "true", stamp])
+
+    warehouse = tmp_path / "odd.duckdb"
+    postgres_server.create_database("odd_text")
+    with connect(warehouse) as con, postgres_environment(postgres_server, "odd_text"):
+        assert load_csv_folder(export, con, "raw").ok
+        copy_schema(con, "raw")
+    dbt_args = ["--select", "base_crm__products", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"]
+    summary = build(dbt_args, database=warehouse, target_path=tmp_path / "duckdb_target")
+    assert summary.success, "\n".join(summary.lines())
+    with postgres_environment(postgres_server, "odd_text"):
+        summary = build(["--target", "postgres", *dbt_args], target_path=tmp_path / "postgres_target")
+    assert summary.success, "\n".join(summary.lines())
+
+    built = PostgresBuild(postgres_server, "odd_text", summary)
+    assert compare(warehouse, built, {'staging."base_crm__products"'}).differences == {}
+    _, rows = postgres_reader(built)("select product_id, unit_cost, last_modified_at_utc from staging.base_crm__products")
+    parsed = {product_id: (normalise(cost), normalise(stamp)) for product_id, cost, stamp in rows}
+    for i, (text, expected) in enumerate(ODD_TIMESTAMPS):
+        assert parsed[f"01t{i:04d}"][1] == normalise(datetime.fromisoformat(expected) if expected else None), text
+    for i, (text, wanted) in enumerate(ODD_NUMBERS):
+        assert parsed[f"01t{i:04d}"][0] == normalise(Decimal(wanted) if wanted else None), text
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def test_cli_generates_and_loads_into_postgres(
+    postgres_server: PostgresServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    postgres_server.create_database("cli")
+    for name, value in postgres_server.environ("cli").items():
+        monkeypatch.setenv(name, value)
+    where = f"PostgreSQL database cli on 127.0.0.1:{postgres_server.port}"
+    built = PostgresBuild(postgres_server, "cli", BuildSummary(success=True))
+
+    def count(table: str) -> int:
+        return int(postgres_reader(built)(f"select count(*) from {table}")[1][0][0])
+
+    status = main([
+        "generate", "--reps", "6", "--months", "3", "--seed", "3", "--end-date", "2026-03-01",
+        "--target", "postgres", "--csv-dir", str(tmp_path / "csv"),
+    ])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert f"-> {where} schema raw" in out
+    assert f"copied to {where} schema raw" in out
+
+    assert main(["load", str(tmp_path / "csv"), "--target", "postgres", "--schema", "crm"]) == 0
+    out = capsys.readouterr().out
+    assert f"Loaded 12 table(s) into {where} schema crm." in out
+    for table in RAW_TABLES:
+        assert count(f'crm."{table.name}"') == count(f'raw."{table.name}"') > 0, table.name
+
+    # A partial export replaces what it has files for and leaves the other tables alone.
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    (partial / "Opportunity.csv").write_text("Id,Name,StageName,Amount\n006X,Deal,Prospecting,100\n")
+    assert main(["load", str(partial), "--target", "postgres", "--schema", "crm"]) == 0
+    out = capsys.readouterr().out
+    assert "created empty" not in out
+    assert count('crm."opportunity"') == 1
+    assert count('crm."account"') == count('raw."account"')
+
+    assert main(["load", str(partial), "--target", "postgres", "--append"]) == 2
+    assert "error: --append needs the DuckDB warehouse" in capsys.readouterr().out
+
+
+def test_cli_build_passes_the_postgres_target_to_dbt(
+    postgres_server: PostgresServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in postgres_server.environ("cli").items():
+        monkeypatch.setenv(name, value)
+    calls: list[list[str]] = []
+
+    def fake_build(args: list[str], database: Path | None = None, target_path: Path | None = None) -> BuildSummary:
+        calls.append(args)
+        return BuildSummary(success=True)
+
+    monkeypatch.setattr("salesperf.dbt_build.build", fake_build)
+    assert main(["build", "--target", "postgres"]) == 0
+    assert calls[-1][:2] == ["--target", "postgres"]
+    assert f"warehouse: PostgreSQL database cli on 127.0.0.1:{postgres_server.port}" in capsys.readouterr().out
+    assert main(["build"]) == 0
+    assert "--target" not in calls[-1]
+
+
+def test_cli_says_when_postgres_cannot_be_reached(
+    postgres_server: PostgresServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in postgres_server.environ("no_such_database").items():
+        monkeypatch.setenv(name, value)
+    assert main(["generate", "--reps", "6", "--months", "3", "--target", "postgres"]) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("error: cannot reach PostgreSQL database no_such_database on 127.0.0.1:")
+    assert 'database "no_such_database" does not exist' in out
