@@ -87,3 +87,34 @@ def test_history_must_end_in_the_current_stage(broken_build: tuple[Path, dict[st
     assert failing_rows(path, "assert_last_history_stage_is_current_stage") == {
         victims["stage_not_in_history"]: "last history stage differs from the current stage",
     }
+
+
+def test_interval_rules_fire_on_broken_intervals(tmp_path: Path) -> None:
+    """Stage intervals are derived, so no raw row can break their rules: break the built
+    table itself and run the rule test alone."""
+    path = tmp_path / "w.duckdb"
+    with connect(path) as con:
+        generate(SMALL_DEMO, con, "raw")
+    assert build(["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], database=path, target_path=tmp_path / "t1").success
+    with connect(path) as con:
+        backwards, twice_current = con.execute(
+            "select min(stage_interval_id), max(opportunity_id) from marts.fct_stage_intervals"
+            " where not is_current"
+        ).fetchone()
+        con.execute(
+            "update marts.fct_stage_intervals set exited_at = entered_at - interval 1 hour"
+            " where stage_interval_id = ?",
+            [backwards],
+        )
+        con.execute("update marts.fct_stage_intervals set is_current = true where opportunity_id = ?", [twice_current])
+    summary = build(
+        ["--select", "assert_stage_intervals_are_consistent", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"],
+        database=path,
+        target_path=tmp_path / "t2",
+    )
+    assert not summary.success
+    rows = query(path, "select stage_interval_id, opportunity_id, problem from dbt_test__audit.assert_stage_intervals_are_consistent")
+    problems = {problem for _, _, problem in rows}
+    assert problems == {"exited before it was entered, or negative days in stage", "more than one current stay"}
+    assert backwards in {interval for interval, _, _ in rows}
+    assert twice_current in {opp for _, opp, problem in rows if problem == "more than one current stay"}
