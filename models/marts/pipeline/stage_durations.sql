@@ -9,7 +9,33 @@ completed_stays as (
 
 ),
 
-by_rep as (
+stays_by_scope as (
+
+    -- each stay once under its rep and once under all reps (rep_id null), so the
+    -- measures below are written once; a deal without an owner counts in the all-reps
+    -- row only: a rep row with a null rep_id would be mistaken for it
+    select
+        rep_id,
+        stage_name,
+        stage_order,
+        seconds_in_stage,
+        days_in_stage
+    from completed_stays
+    where rep_id is not null
+
+    union all
+
+    select
+        cast(null as {{ dbt.type_string() }}) as rep_id,
+        stage_name,
+        stage_order,
+        seconds_in_stage,
+        days_in_stage
+    from completed_stays
+
+),
+
+measures as (
 
     select
         rep_id,
@@ -18,33 +44,8 @@ by_rep as (
         count(*) as stays,
         {{ safe_divide('sum(seconds_in_stage)', 'count(*) * 86400') }} as avg_days_in_stage,
         {{ median_of('days_in_stage') }} as median_days_in_stage
-    from completed_stays
-    -- a deal without an owner counts in the all-reps row only: a rep row with a null
-    -- rep_id would be mistaken for it
-    where rep_id is not null
+    from stays_by_scope
     group by 1, 2
-
-),
-
-all_reps as (
-
-    select
-        cast(null as {{ dbt.type_string() }}) as rep_id,
-        stage_name,
-        min(stage_order) as stage_order,
-        count(*) as stays,
-        {{ safe_divide('sum(seconds_in_stage)', 'count(*) * 86400') }} as avg_days_in_stage,
-        {{ median_of('days_in_stage') }} as median_days_in_stage
-    from completed_stays
-    group by 2
-
-),
-
-unioned as (
-
-    select * from by_rep
-    union all
-    select * from all_reps
 
 ),
 
@@ -60,7 +61,7 @@ final as (
         cast(avg_days_in_stage as double precision) as avg_days_in_stage,
         cast(median_days_in_stage as double precision) as median_days_in_stage
 
-    from unioned
+    from measures
 
 )
 
