@@ -1,8 +1,14 @@
 {#-
-    The calendar from var('calendar_start_date') to the end of the fiscal year after
-    as_of's: every period a mart can name (quotas run to the end of the fiscal year).
+    The calendar from var('calendar_start_date') to var('calendar_end_date'), by default
+    two years after as_of: every period a mart can name (quota plans run ahead of today).
 -#}
 {%- set fiscal_start = var('fiscal_year_start_month') | int -%}
+{%- set end_date = var('calendar_end_date', none) -%}
+{%- if end_date is none or (end_date | string | trim) == '' -%}
+{%- set end_exclusive = dbt.dateadd('year', 2, 'cast(' ~ as_of() ~ ' as date)') -%}
+{%- else -%}
+{%- set end_exclusive = dbt.dateadd('day', 1, "cast('" ~ end_date ~ "' as date)") -%}
+{%- endif %}
 
 with
 
@@ -11,7 +17,7 @@ days as (
     {{ dbt.date_spine(
         'day',
         "cast('" ~ var('calendar_start_date') ~ "' as date)",
-        dbt.dateadd('year', 2, 'cast(' ~ as_of() ~ ' as date)'),
+        end_exclusive,
     ) }}
 
 ),

@@ -9,9 +9,7 @@ classified as (
 final as (
 
     select
-        {{ dbt.concat([
-            'source_table', "'#'", "cast(source_row as " ~ dbt.type_string() ~ ")",
-        ]) }} as crm_quarantine_id,
+        {{ row_key(['source_table', 'source_row']) }} as crm_quarantine_id,
         source_table,
         record_id,
         source_row,

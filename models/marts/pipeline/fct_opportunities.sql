@@ -24,6 +24,12 @@ products as (
 
 ),
 
+activities as (
+
+    select * from {{ ref('int_activities_attributed') }}
+
+),
+
 as_of as (
 
     select {{ to_reporting_time(as_of()) }} as as_of_at
@@ -41,6 +47,24 @@ line_item_totals as (
     from line_items
     left join products
         on line_items.product_id = products.product_id
+    group by 1
+
+),
+
+selling_activities as (
+
+    -- the sales activities done on the deal while it was open: a check-in after the close
+    -- is account management, not selling it
+    select
+        activities.opportunity_id,
+        count(*) as activity_count
+    from activities
+    inner join opportunities
+        on activities.opportunity_id = opportunities.opportunity_id
+    where
+        activities.is_sales_activity
+        and activities.is_completed
+        and (not opportunities.is_closed or activities.activity_date <= opportunities.close_date)
     group by 1
 
 ),
@@ -73,6 +97,13 @@ final as (
                     'cast(opportunities.created_at as date)', 'opportunities.close_date', 'day',
                 ) }}
         end as {{ dbt.type_int() }}) as days_to_close,
+        cast(coalesce(selling_activities.activity_count, 0) as {{ dbt.type_int() }})
+            as activity_count,
+        -- every sales activity after the first touch is a follow-up
+        cast(case
+            when selling_activities.activity_count > 1 then selling_activities.activity_count - 1
+            else 0
+        end as {{ dbt.type_int() }}) as follow_up_count,
 
         -- booleans
         opportunities.is_closed,
@@ -90,6 +121,8 @@ final as (
         on opportunities.stage_key = stages.stage_key
     left join line_item_totals
         on opportunities.opportunity_id = line_item_totals.opportunity_id
+    left join selling_activities
+        on opportunities.opportunity_id = selling_activities.opportunity_id
     cross join as_of
     where opportunities.created_at <= as_of.as_of_at
 

@@ -16,9 +16,7 @@ final as (
 
     select
         -- ids
-        {{ dbt.concat([
-            'stays.opportunity_id', "'#'", "cast(stays.stay_number as " ~ dbt.type_string() ~ ")",
-        ]) }} as stage_interval_id,
+        {{ row_key(['stays.opportunity_id', 'stays.stay_number']) }} as stage_interval_id,
         stays.opportunity_id,
         opportunities.rep_id,
 

@@ -116,10 +116,7 @@ open_at_month_end as (
 final as (
 
     select
-        {{ dbt.concat([
-            "cast(snapshot_date as " ~ dbt.type_string() ~ ")", "'#'",
-            "coalesce(rep_id, '')", "'#'", "stage_name",
-        ]) }} as pipeline_snapshot_id,
+        {{ row_key(['snapshot_date', 'rep_id', 'stage_name']) }} as pipeline_snapshot_id,
         snapshot_date,
         rep_id,
         stage_name,

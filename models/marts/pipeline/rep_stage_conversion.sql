@@ -89,11 +89,10 @@ reached as (
 final as (
 
     select
-        {{ dbt.concat([
-            "coalesce(opportunities.rep_id, '')", "'#'",
-            "cast(cast(" ~ dbt.date_trunc('month', 'reached.reached_at') ~ " as date) as "
-            ~ dbt.type_string() ~ ")",
-            "'#'", "reached.from_stage",
+        {{ row_key([
+            'opportunities.rep_id',
+            'cast(' ~ dbt.date_trunc('month', 'reached.reached_at') ~ ' as date)',
+            'reached.from_stage',
         ]) }} as rep_stage_conversion_id,
         opportunities.rep_id,
         cast({{ dbt.date_trunc('month', 'reached.reached_at') }} as date) as cohort_month,

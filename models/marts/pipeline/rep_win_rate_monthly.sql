@@ -28,9 +28,7 @@ monthly as (
 final as (
 
     select
-        {{ dbt.concat([
-            "coalesce(rep_id, '')", "'#'", "cast(month_start as " ~ dbt.type_string() ~ ")",
-        ]) }} as rep_win_rate_monthly_id,
+        {{ row_key(['rep_id', 'month_start']) }} as rep_win_rate_monthly_id,
         rep_id,
         month_start,
         won,

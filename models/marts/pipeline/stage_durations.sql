@@ -52,8 +52,7 @@ measures as (
 final as (
 
     select
-        {{ dbt.concat(["coalesce(rep_id, 'all reps')", "'#'", 'stage_name']) }}
-            as stage_durations_id,
+        {{ row_key(["coalesce(rep_id, 'all reps')", 'stage_name']) }} as stage_durations_id,
         rep_id,
         stage_name,
         stage_order,

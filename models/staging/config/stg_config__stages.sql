@@ -11,7 +11,7 @@ final as (
     select
         -- strings
         stage_name,
-        {{ stage_key('stage_name') }} as stage_key,
+        {{ match_key('stage_name') }} as stage_key,
         funnel_phase,
 
         -- numerics

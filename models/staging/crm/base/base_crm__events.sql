@@ -41,7 +41,8 @@ typed as (
         _loaded_at,
         _source_row,
         {{ raw_values([
-            'id', 'owner_id', 'who_id', 'what_id', 'type', 'start_date_time', 'is_deleted',
+            'id', 'owner_id', 'who_id', 'what_id', 'type', 'start_date_time', 'created_date',
+            'is_deleted',
         ]) }} as raw_values
 
     from source
@@ -59,6 +60,7 @@ classified as (
         case
             when event_id is null then 'missing id'
             when rep_id is null then 'activity has no owner'
+            when started_at is null and created_at is null then 'activity has no date'
         end as quarantine_reason
 
     from typed

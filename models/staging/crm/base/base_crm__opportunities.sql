@@ -10,7 +10,7 @@ source as (
 
 stages as (
 
-    select {{ stage_key('stage_name') }} as stage_key from {{ ref('stage_catalogue') }}
+    select {{ match_key('stage_name') }} as stage_key from {{ ref('stage_catalogue') }}
 
 ),
 
@@ -25,7 +25,7 @@ typed as (
         -- strings
         {{ clean_text('name') }} as opportunity_name,
         {{ clean_text('stage_name') }} as stage_name,
-        {{ stage_key('stage_name') }} as stage_key,
+        {{ match_key('stage_name') }} as stage_key,
         {{ clean_text('type') }} as opportunity_type,
         {{ clean_text('lead_source') }} as lead_source,
         {{ clean_text('forecast_category') }} as forecast_category,

@@ -10,7 +10,7 @@ source as (
 
 stages as (
 
-    select {{ stage_key('stage_name') }} as stage_key from {{ ref('stage_catalogue') }}
+    select {{ match_key('stage_name') }} as stage_key from {{ ref('stage_catalogue') }}
 
 ),
 
@@ -23,7 +23,7 @@ typed as (
 
         -- strings
         {{ clean_text('stage_name') }} as stage_name,
-        {{ stage_key('stage_name') }} as stage_key,
+        {{ match_key('stage_name') }} as stage_key,
         {{ clean_text('forecast_category') }} as forecast_category,
 
         -- numerics

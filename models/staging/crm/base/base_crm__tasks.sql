@@ -46,7 +46,8 @@ typed as (
         _loaded_at,
         _source_row,
         {{ raw_values([
-            'id', 'owner_id', 'who_id', 'what_id', 'type', 'activity_date', 'is_deleted',
+            'id', 'owner_id', 'who_id', 'what_id', 'type', 'activity_date', 'created_date',
+            'is_deleted',
         ]) }} as raw_values
 
     from source
@@ -64,6 +65,7 @@ classified as (
         case
             when task_id is null then 'missing id'
             when rep_id is null then 'activity has no owner'
+            when activity_date is null and created_at is null then 'activity has no date'
         end as quarantine_reason
 
     from typed

@@ -1,0 +1,171 @@
+{#-
+    One row per rep and month the rep was on the team, so that monthly marts show a month
+    with nothing in it as zeros instead of leaving it out. A rep is any user who owns an
+    activity, an opportunity or a lead, or holds a rep quota. The months run from the
+    month the rep was first seen (user created or first record) to the month of as_of for
+    an active user, or to the month of the last record for one no longer active (the CRM
+    keeps no deactivation date); never before the first month the CRM has data for.
+-#}
+with
+
+users as (
+
+    select * from {{ ref('stg_crm__users') }}
+
+),
+
+activities as (
+
+    select * from {{ ref('int_activities_typed') }}
+
+),
+
+opportunities as (
+
+    select * from {{ ref('stg_crm__opportunities') }}
+
+),
+
+leads as (
+
+    select * from {{ ref('stg_crm__leads') }}
+
+),
+
+quotas as (
+
+    select * from {{ ref('stg_crm__quotas') }}
+
+),
+
+as_of as (
+
+    select cast({{ to_reporting_time(as_of()) }} as date) as as_of_date
+
+),
+
+owned_records as (
+
+    select
+        rep_id,
+        activity_date as record_date,
+        true as is_crm_data
+    from activities
+
+    union all
+
+    select
+        rep_id,
+        cast(created_at as date) as record_date,
+        true as is_crm_data
+    from opportunities
+
+    union all
+
+    select
+        rep_id,
+        close_date as record_date,
+        true as is_crm_data
+    from opportunities
+    where is_closed
+
+    union all
+
+    select
+        rep_id,
+        cast(created_at as date) as record_date,
+        true as is_crm_data
+    from leads
+
+    union all
+
+    -- a quota makes its owner a rep, but plans reach back further than the CRM's data
+    select
+        owner_id as rep_id,
+        period_start as record_date,
+        false as is_crm_data
+    from quotas
+    where scope = 'rep'
+
+),
+
+records_to_date as (
+
+    select owned_records.*
+    from owned_records
+    cross join as_of
+    where owned_records.record_date <= as_of.as_of_date
+
+),
+
+data_start as (
+
+    select cast({{ dbt.date_trunc('month', 'min(record_date)') }} as date) as first_month
+    from records_to_date
+    where is_crm_data
+
+),
+
+reps as (
+
+    select
+        rep_id,
+        min(record_date) as first_record_date,
+        max(record_date) as last_record_date
+    from records_to_date
+    where rep_id is not null
+    group by 1
+
+),
+
+tenure as (
+
+    select
+        reps.rep_id,
+        cast({{ dbt.date_trunc('month', 'case
+            when users.created_at is not null
+                and cast(users.created_at as date) < reps.first_record_date
+                then cast(users.created_at as date)
+            else reps.first_record_date
+        end') }} as date) as first_month,
+        cast({{ dbt.date_trunc('month', 'case
+            when users.is_active then as_of.as_of_date
+            else reps.last_record_date
+        end') }} as date) as last_month
+    from reps
+    left join users
+        on reps.rep_id = users.user_id
+    cross join as_of
+
+),
+
+months as (
+
+    {{ dbt.date_spine(
+        'month',
+        "cast('" ~ var('calendar_start_date') ~ "' as date)",
+        dbt.dateadd('month', 1, 'cast(' ~ to_reporting_time(as_of()) ~ ' as date)'),
+    ) }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        tenure.rep_id,
+
+        -- dates
+        cast(months.date_month as date) as month_start
+
+    from tenure
+    cross join data_start
+    inner join months
+        on
+            cast(months.date_month as date) >= tenure.first_month
+            and cast(months.date_month as date) >= data_start.first_month
+            and cast(months.date_month as date) <= tenure.last_month
+
+)
+
+select * from final

@@ -1,0 +1,87 @@
+with
+
+leads as (
+
+    select * from {{ ref('stg_crm__leads') }}
+
+),
+
+activities as (
+
+    select * from {{ ref('int_activities_attributed') }}
+
+),
+
+as_of as (
+
+    select {{ to_reporting_time(as_of()) }} as as_of_at
+
+),
+
+leads_to_date as (
+
+    select leads.*
+    from leads
+    cross join as_of
+    where leads.created_at <= as_of.as_of_at
+
+),
+
+first_responses as (
+
+    -- the owner's first completed sales activity on the lead from its creation on; a
+    -- colleague's call is not the owner's response
+    select
+        leads_to_date.lead_id,
+        min(activities.activity_at) as first_response_at
+    from leads_to_date
+    inner join activities
+        on
+            leads_to_date.lead_id = activities.lead_id
+            and leads_to_date.rep_id = activities.rep_id
+            and leads_to_date.created_at <= activities.activity_at
+    where activities.is_sales_activity and activities.is_completed
+    group by 1
+
+),
+
+final as (
+
+    select
+        -- ids
+        leads_to_date.lead_id,
+        leads_to_date.rep_id,
+        leads_to_date.converted_opportunity_id,
+        leads_to_date.converted_account_id,
+
+        -- strings
+        leads_to_date.lead_status,
+        leads_to_date.lead_source,
+
+        -- numerics
+        cast({{ dbt.datediff(
+            'leads_to_date.created_at', 'first_responses.first_response_at', 'second',
+        ) }} as {{ dbt.type_bigint() }}) as response_seconds,
+        cast({{ dbt.datediff(
+            'leads_to_date.created_at', 'first_responses.first_response_at', 'second',
+        ) }} as double precision) / 60 as response_minutes,
+
+        -- booleans
+        coalesce(leads_to_date.is_converted, false) as is_converted,
+        first_responses.first_response_at is not null as is_responded,
+
+        -- dates
+        cast(leads_to_date.created_at as date) as created_date,
+        leads_to_date.converted_date,
+
+        -- timestamps
+        leads_to_date.created_at,
+        first_responses.first_response_at
+
+    from leads_to_date
+    left join first_responses
+        on leads_to_date.lead_id = first_responses.lead_id
+
+)
+
+select * from final

@@ -1,0 +1,59 @@
+-- Every deal a rep won with a close date up to the month of as_of counts once in
+-- rep_funnel_monthly, in the month of its close date.
+{{ config(store_failures=true) }}
+
+with
+
+won_opportunities as (
+
+    select * from {{ ref('fct_opportunities') }}
+    where is_won and rep_id is not null
+
+),
+
+funnel as (
+
+    select * from {{ ref('rep_funnel_monthly') }}
+
+),
+
+as_of as (
+
+    select cast({{ to_reporting_time(as_of()) }} as date) as as_of_date
+
+),
+
+won_by_rep as (
+
+    select
+        won_opportunities.rep_id,
+        count(*) as in_facts
+    from won_opportunities
+    cross join as_of
+    where
+        {{ dbt.date_trunc('month', 'won_opportunities.close_date') }}
+        <= {{ dbt.date_trunc('month', 'as_of.as_of_date') }}
+    group by 1
+
+),
+
+funnel_by_rep as (
+
+    select
+        rep_id,
+        sum(deals_won) as in_mart
+    from funnel
+    group by 1
+
+)
+
+select
+    'rep_funnel_monthly counts a different number of won deals than fct_opportunities' as problem,
+    coalesce(won_by_rep.rep_id, funnel_by_rep.rep_id) as rep_id,
+    coalesce(won_by_rep.in_facts, 0) as in_facts,
+    coalesce(funnel_by_rep.in_mart, 0) as in_mart
+
+from won_by_rep
+full outer join funnel_by_rep
+    on won_by_rep.rep_id = funnel_by_rep.rep_id
+where coalesce(won_by_rep.in_facts, 0) != coalesce(funnel_by_rep.in_mart, 0)

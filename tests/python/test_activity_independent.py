@@ -1,0 +1,309 @@
+"""The activity marts agree with a second implementation in plain Python that reads the
+raw tables of the demo warehouse directly (not the marts, not staging) and the seeds as
+files: rep_activity_monthly, rep_funnel_monthly, the follow-up columns and summary, and
+lead response."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from statistics import median
+
+import pytest
+
+from salesperf.dbt_build import BuildSummary
+from salesperf.settings import PROJECT_ROOT
+from tests.python.helpers import SMALL_DEMO_AS_OF, query
+
+AS_OF = datetime.fromisoformat(SMALL_DEMO_AS_OF)
+SEEDS = PROJECT_ROOT / "seeds"
+
+
+def close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def rate(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def key(text: str | None) -> str | None:
+    return None if text is None else "".join(text.split()).lower()
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def seed(name: str) -> list[dict[str, str]]:
+    with (SEEDS / f"{name}.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@dataclass
+class Activity:
+    owner: str
+    who: str | None
+    what: str | None
+    kind: str
+    is_sales: bool
+    is_done: bool
+    is_outbound: bool
+    is_conversation: bool
+    day: date
+    moment: datetime
+
+
+def activity_type(source: str, raw_type: str | None, raw_subtype: str | None) -> tuple[str, bool]:
+    """The map's row that names the type beats one naming only the subtype, which beats
+    the fallback naming neither."""
+    best: tuple[int, str, bool] | None = None
+    for row in seed("activity_type_map"):
+        if row["source_object"] != source:
+            continue
+        if row["raw_type"] and key(row["raw_type"]) != key(raw_type):
+            continue
+        if row["raw_subtype"] and key(row["raw_subtype"]) != key(raw_subtype):
+            continue
+        priority = 2 * bool(row["raw_type"]) + bool(row["raw_subtype"])
+        if best is None or priority > best[0]:
+            best = (priority, row["activity_type"], row["is_sales_activity"] == "true")
+    return (best[1], best[2]) if best else ("other", False)
+
+
+@pytest.fixture(scope="module")
+def crm(built_demo: tuple[Path, BuildSummary]) -> dict:
+    path, summary = built_demo
+    assert summary.success
+    conversation = {key(r["call_disposition"]) for r in seed("call_dispositions") if r["is_conversation"] == "true"}
+    activities: list[Activity] = []
+    for (owner, who, what, raw_type, subtype, status, activity_day, created, call_type,
+         disposition) in query(
+        path,
+        "select owner_id, who_id, what_id, type, task_subtype, status, activity_date, created_date,"
+        " call_type, call_disposition from raw.task where not is_deleted",
+    ):
+        if created > AS_OF:
+            continue
+        kind, is_sales = activity_type("task", raw_type, subtype)
+        day = activity_day or created.date()
+        is_call = kind == "call"
+        activities.append(Activity(
+            owner, who, what, kind, is_sales,
+            is_done=(status is None or key(status) == "completed") and day <= AS_OF.date(),
+            is_outbound=is_call and key(call_type) == "outbound",
+            is_conversation=is_call and key(disposition) in conversation,
+            day=day, moment=created,
+        ))
+    for owner, who, what, raw_type, start, created in query(
+        path,
+        "select owner_id, who_id, what_id, type, start_date_time, created_date from raw.event where not is_deleted",
+    ):
+        if created > AS_OF:
+            continue
+        kind, is_sales = activity_type("event", raw_type, None)
+        activities.append(Activity(owner, who, what, kind, is_sales, start <= AS_OF, False, False, start.date(), start))
+    opportunities = {
+        oid: {"owner": owner, "created": created, "close_date": close_date, "is_closed": is_closed, "is_won": is_won}
+        for oid, owner, created, close_date, is_closed, is_won in query(
+            path,
+            "select id, owner_id, created_date, close_date, is_closed, is_won from raw.opportunity where not is_deleted",
+        )
+        if created <= AS_OF
+    }
+    leads = {
+        lid: {"owner": owner, "created": created}
+        for lid, owner, created in query(path, "select id, owner_id, created_date from raw.lead where not is_deleted")
+        if created <= AS_OF
+    }
+    users = {uid: (active, created) for uid, active, created in query(path, "select id, is_active, created_date from raw.user")}
+    rep_quota_starts = query(
+        path, "select owner_id, period_start from raw.quota where not is_deleted and scope = 'rep'",
+    )
+    return {"path": path, "activities": activities, "opportunities": opportunities, "leads": leads,
+            "users": users, "rep_quota_starts": rep_quota_starts}
+
+
+def rep_months(crm: dict) -> set[tuple[str, date]]:
+    """Every month each rep was on the team, from first seen to as_of (active) or the
+    last record (inactive), never before the data's first month."""
+    records: list[tuple[str, date, bool]] = [(a.owner, a.day, True) for a in crm["activities"]]
+    for opp in crm["opportunities"].values():
+        records.append((opp["owner"], opp["created"].date(), True))
+        if opp["is_closed"]:
+            records.append((opp["owner"], opp["close_date"], True))
+    records += [(lead["owner"], lead["created"].date(), True) for lead in crm["leads"].values()]
+    records += [(owner, start, False) for owner, start in crm["rep_quota_starts"]]
+    records = [r for r in records if r[1] <= AS_OF.date() and r[0] is not None]
+    data_start = month_of(min(day for _, day, is_crm in records if is_crm))
+    spans: dict[str, list[date]] = {}
+    for owner, day, _ in records:
+        first, last = spans.get(owner, [day, day])
+        spans[owner] = [min(first, day), max(last, day)]
+    months = set()
+    for owner, (first, last) in spans.items():
+        active, created = crm["users"].get(owner, (False, None))
+        if created is not None:
+            first = min(first, created.date())
+        month = max(month_of(first), data_start)
+        end = month_of(AS_OF.date() if active else last)
+        while month <= end:
+            months.add((owner, month))
+            month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def working_days_begun(month: date) -> int:
+    holidays = {date.fromisoformat(r["holiday_date"]) for r in seed("holidays")}
+    count, day = 0, month
+    while day.month == month.month:
+        if day.weekday() < 5 and day not in holidays and datetime.combine(day, datetime.min.time()) < AS_OF:
+            count += 1
+        day += timedelta(days=1)
+    return count
+
+
+def test_rep_activity_monthly(crm: dict) -> None:
+    cells: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for a in crm["activities"]:
+        if not (a.is_done and a.is_sales):
+            continue
+        cell = cells[(a.owner, month_of(a.day))]
+        cell[a.kind] += 1
+        cell["sales"] += 1
+        cell["outbound"] += a.is_outbound
+        cell["conversations"] += a.is_outbound and a.is_conversation
+    for opp in crm["opportunities"].values():
+        cells[(opp["owner"], month_of(opp["created"].date()))]["created"] += 1
+    expected_keys = rep_months(crm)
+    assert set(cells) <= expected_keys, "an activity or deal falls outside its rep's months"
+    mart = {
+        (row[0], row[1]): row[2:]
+        for row in query(
+            crm["path"],
+            "select rep_id, month_start, calls, emails, meetings, demos, sales_activities, working_days,"
+            " activities_per_working_day, outbound_calls, conversations, contact_rate, opportunities_created,"
+            " opportunities_per_1000_calls from marts.rep_activity_monthly",
+        )
+    }
+    assert set(mart) == expected_keys
+    zero_rows = 0
+    for cell_key in expected_keys:
+        cell = cells.get(cell_key, {})
+        days = working_days_begun(cell_key[1])
+        zero_rows += not cell
+        outbound, sales = cell.get("outbound", 0), cell.get("sales", 0)
+        want = (cell.get("call", 0), cell.get("email", 0), cell.get("meeting", 0), cell.get("demo", 0), sales, days)
+        got = mart[cell_key]
+        assert got[:6] == want, cell_key
+        assert close(got[6], rate(sales, days)), cell_key
+        assert got[7:9] == (outbound, cell.get("conversations", 0)), cell_key
+        assert close(got[9], rate(cell.get("conversations", 0), outbound)), cell_key
+        assert got[10] == cell.get("created", 0), cell_key
+        assert close(got[11], rate(cell.get("created", 0) * 1000, outbound)), cell_key
+    assert zero_rows > 0, "the demo should have rep-months with no activity (the month of as_of at least)"
+
+
+def test_rep_funnel_monthly(crm: dict) -> None:
+    calls: dict[tuple, int] = defaultdict(int)
+    meetings: dict[tuple, int] = defaultdict(int)
+    won: dict[tuple, int] = defaultdict(int)
+    for a in crm["activities"]:
+        if a.is_done and a.is_sales:
+            calls[(a.owner, month_of(a.day))] += a.is_outbound
+            meetings[(a.owner, month_of(a.day))] += a.kind == "meeting"
+    for opp in crm["opportunities"].values():
+        if opp["is_won"]:
+            won[(opp["owner"], month_of(opp["close_date"]))] += 1
+    mart = {
+        (row[0], row[1]): row[2:]
+        for row in query(
+            crm["path"],
+            "select rep_id, month_start, outbound_calls, meetings, deals_won, call_to_meeting_rate,"
+            " meeting_to_win_rate, call_to_win_rate from marts.rep_funnel_monthly",
+        )
+    }
+    assert set(mart) == rep_months(crm)
+    assert sum(won.values()) == sum(row[2] for row in mart.values()) > 0
+    for cell_key, got in mart.items():
+        c, m, w = calls[cell_key], meetings[cell_key], won[cell_key]
+        assert got[:3] == (c, m, w), cell_key
+        assert close(got[3], rate(m, c)) and close(got[4], rate(w, m)) and close(got[5], rate(w, c)), cell_key
+
+
+def follow_ups(crm: dict) -> dict[str, int]:
+    """Sales activities done on each deal up to its close date, less the first touch."""
+    counts: dict[str, int] = defaultdict(int)
+    opportunities = crm["opportunities"]
+    for a in crm["activities"]:
+        deal_id = a.what if a.what in opportunities else a.who if a.who in opportunities else None
+        if deal_id is None or not (a.is_sales and a.is_done):
+            continue
+        deal = opportunities[deal_id]
+        if deal["is_closed"] and a.day > deal["close_date"]:
+            continue
+        counts[deal_id] += 1
+    return {deal_id: max(counts.get(deal_id, 0) - 1, 0) for deal_id in opportunities}
+
+
+def test_follow_up_counts_and_summary(crm: dict) -> None:
+    expected = follow_ups(crm)
+    mart_counts = dict(query(crm["path"], "select opportunity_id, follow_up_count from marts.fct_opportunities"))
+    assert mart_counts == expected
+    groups: dict[tuple, dict[str, list[int]]] = defaultdict(lambda: {"won": [], "lost": []})
+    for deal_id, deal in crm["opportunities"].items():
+        if deal["is_closed"]:
+            groups[(deal["owner"], month_of(deal["close_date"]))]["won" if deal["is_won"] else "lost"].append(expected[deal_id])
+    mart = {
+        (row[0], row[1]): row[2:]
+        for row in query(
+            crm["path"],
+            "select rep_id, month_start, closed_opportunities, won_opportunities, lost_opportunities,"
+            " avg_follow_ups_won, share_won_with_5_plus, share_lost_after_at_most_1 from marts.rep_follow_up_summary",
+        )
+    }
+    assert set(mart) == set(groups)
+    for cell_key, group in groups.items():
+        won, lost = group["won"], group["lost"]
+        got = mart[cell_key]
+        assert got[:3] == (len(won) + len(lost), len(won), len(lost)), cell_key
+        assert close(got[3], rate(sum(won), len(won))), cell_key
+        assert close(got[4], rate(sum(1 for n in won if n >= 5), len(won))), cell_key
+        assert close(got[5], rate(sum(1 for n in lost if n <= 1), len(lost))), cell_key
+
+
+def test_lead_response_minutes(crm: dict) -> None:
+    first: dict[str, datetime] = {}
+    for a in crm["activities"]:
+        lead = crm["leads"].get(a.who)
+        if lead is None or a.owner != lead["owner"] or not (a.is_sales and a.is_done) or a.moment < lead["created"]:
+            continue
+        if a.who not in first or a.moment < first[a.who]:
+            first[a.who] = a.moment
+    minutes: dict[tuple, list[float]] = defaultdict(list)
+    created: dict[tuple, int] = defaultdict(int)
+    for lead_id, lead in crm["leads"].items():
+        cell_key = (lead["owner"], month_of(lead["created"].date()))
+        created[cell_key] += 1
+        if lead_id in first:
+            minutes[cell_key].append((first[lead_id] - lead["created"]).total_seconds() / 60)
+    mart = {
+        (row[0], row[1]): row[2:]
+        for row in query(
+            crm["path"],
+            "select rep_id, month_start, leads_created, leads_responded, median_response_minutes"
+            " from marts.rep_lead_response_monthly",
+        )
+    }
+    assert sum(len(v) for v in minutes.values()) > 0
+    for cell_key, got in mart.items():
+        values = minutes.get(cell_key, [])
+        assert got[:2] == (created.get(cell_key, 0), len(values)), cell_key
+        assert close(got[2], median(values) if values else None), cell_key
+    assert set(created) <= set(mart)
