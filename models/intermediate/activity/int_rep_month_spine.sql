@@ -16,7 +16,7 @@ users as (
 
 activities as (
 
-    select * from {{ ref('int_activities_attributed') }}
+    select * from {{ ref('int_activities_typed') }}
 
 ),
 

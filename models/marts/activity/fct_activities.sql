@@ -1,8 +1,100 @@
+{#-
+    Each activity linked to the records it is about. A join decides: what_id or who_id is
+    an opportunity's, a lead's or an account's id when it matches that live record, in
+    whichever of the two columns it sits (Salesforce puts deals and accounts in what_id
+    and leads and contacts in who_id; other CRMs and exports do not always). A reference
+    that matches nothing (a contact, a deleted deal) is named by its Salesforce prefix.
+-#}
 with
 
 activities as (
 
-    select * from {{ ref('int_activities_attributed') }}
+    select * from {{ ref('int_activities_typed') }}
+
+),
+
+crm_opportunities as (
+
+    select * from {{ ref('stg_crm__opportunities') }}
+
+),
+
+crm_leads as (
+
+    select * from {{ ref('stg_crm__leads') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_crm__accounts') }}
+
+),
+
+as_of as (
+
+    select {{ to_reporting_time(as_of()) }} as as_of_at
+
+),
+
+opportunities as (
+
+    -- the deals the CRM held at as_of, as in fct_opportunities
+    select
+        crm_opportunities.opportunity_id,
+        crm_opportunities.account_id
+    from crm_opportunities
+    cross join as_of
+    where crm_opportunities.created_at <= as_of.as_of_at
+
+),
+
+leads as (
+
+    -- the leads the CRM held at as_of, as in fct_leads
+    select crm_leads.lead_id
+    from crm_leads
+    cross join as_of
+    where crm_leads.created_at <= as_of.as_of_at
+
+),
+
+linked as (
+
+    select
+        activities.*,
+        coalesce(what_opportunities.opportunity_id, who_opportunities.opportunity_id)
+            as linked_opportunity_id,
+        coalesce(who_leads.lead_id, what_leads.lead_id) as linked_lead_id,
+        coalesce(
+            activities.account_id,
+            what_accounts.account_id,
+            what_opportunities.account_id,
+            who_opportunities.account_id
+        ) as linked_account_id,
+        case
+            when what_opportunities.opportunity_id is not null then 'opportunity'
+            when what_accounts.account_id is not null then 'account'
+            when what_leads.lead_id is not null then 'lead'
+            else {{ salesforce_object('activities.what_id') }}
+        end as what_object,
+        case
+            when who_leads.lead_id is not null then 'lead'
+            when who_opportunities.opportunity_id is not null then 'opportunity'
+            else {{ salesforce_object('activities.who_id') }}
+        end as who_object
+
+    from activities
+    left join opportunities as what_opportunities
+        on activities.what_id = what_opportunities.opportunity_id
+    left join opportunities as who_opportunities
+        on activities.who_id = who_opportunities.opportunity_id
+    left join leads as who_leads
+        on activities.who_id = who_leads.lead_id
+    left join leads as what_leads
+        on activities.what_id = what_leads.lead_id
+    left join accounts as what_accounts
+        on activities.what_id = what_accounts.account_id
 
 ),
 
@@ -12,9 +104,9 @@ final as (
         -- ids
         activity_id,
         rep_id,
-        opportunity_id,
-        lead_id,
-        account_id,
+        linked_opportunity_id as opportunity_id,
+        linked_lead_id as lead_id,
+        linked_account_id as account_id,
         who_id,
         what_id,
 
@@ -48,7 +140,7 @@ final as (
         activity_at,
         created_at
 
-    from activities
+    from linked
 
 )
 

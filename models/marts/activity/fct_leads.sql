@@ -8,7 +8,7 @@ leads as (
 
 activities as (
 
-    select * from {{ ref('int_activities_attributed') }}
+    select * from {{ ref('fct_activities') }}
 
 ),
 

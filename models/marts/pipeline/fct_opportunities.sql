@@ -26,7 +26,7 @@ products as (
 
 activities as (
 
-    select * from {{ ref('int_activities_attributed') }}
+    select * from {{ ref('fct_activities') }}
 
 ),
 
