@@ -2,7 +2,6 @@
     The calendar from var('calendar_start_date') to var('calendar_end_date'), by default
     two years after as_of: every period a mart can name (quota plans run ahead of today).
 -#}
-{%- set fiscal_start = var('fiscal_year_start_month') | int -%}
 {%- set end_date = var('calendar_end_date', none) -%}
 {%- if end_date is none or (end_date | string | trim) == '' -%}
 {%- set end_exclusive = dbt.dateadd('year', 2, 'cast(' ~ as_of() ~ ' as date)') -%}
@@ -49,7 +48,7 @@ fiscal as (
     select
         *,
         -- months since the fiscal year began: 0 in its first month
-        mod(month_of_year - {{ fiscal_start }} + 12, 12) as fiscal_month_index
+        {{ fiscal_month_index('month_of_year') }} as fiscal_month_index
     from calendar
 
 ),

@@ -1,0 +1,28 @@
+-- Every live quota has a target, and no target is below zero.
+{{ config(store_failures=true) }}
+
+with
+
+quotas as (
+
+    select * from {{ ref('quota_attainment') }}
+
+)
+
+select
+    quota_id,
+    owner_id,
+    scope,
+    period_type,
+    period_start,
+    quota_type,
+    target_value,
+    case
+        when target_value is null then 'the quota has no target'
+        else {{ dbt.concat([
+            "'the target is negative: '", money_text('target_value'),
+        ]) }}
+    end as problem
+
+from quotas
+where target_value is null or target_value < 0
