@@ -41,40 +41,49 @@ as_of as (
 
 ),
 
+won_months as (
+
+    -- won deals count in the month of their close date
+    select
+        rep_id,
+        cast({{ dbt.date_trunc('month', 'close_date') }} as date) as month_start,
+        sum(amount) as revenue,
+        coalesce(sum(gross_profit), 0) as gross_profit,
+        coalesce(sum(units), 0) as units
+    from opportunities
+    where is_won
+    group by 1, 2
+
+),
+
 rep_month_actuals as (
 
-    -- what each rep achieved per month, one row per quota type: won deals count in the
-    -- month of their close date, activities in the month they were done
+    -- what each rep achieved per month, one row per quota type; activities count in the
+    -- month they were done
     select
         rep_id,
-        cast({{ dbt.date_trunc('month', 'close_date') }} as date) as month_start,
+        month_start,
         'revenue' as quota_type,
-        sum(amount) as actual_value
-    from opportunities
-    where is_won
-    group by 1, 2
+        revenue as actual_value
+    from won_months
 
     union all
 
     select
         rep_id,
-        cast({{ dbt.date_trunc('month', 'close_date') }} as date) as month_start,
+        month_start,
         'gross_profit' as quota_type,
-        coalesce(sum(gross_profit), 0) as actual_value
-    from opportunities
-    where is_won
-    group by 1, 2
+        gross_profit as actual_value
+    from won_months
 
     union all
 
     select
         rep_id,
-        cast({{ dbt.date_trunc('month', 'close_date') }} as date) as month_start,
+        month_start,
         'units' as quota_type,
-        coalesce(sum(units), 0) as actual_value
-    from opportunities
-    where is_won
-    group by 1, 2
+        units as actual_value
+    from won_months
 
     union all
 
