@@ -191,6 +191,28 @@ def _build(args: argparse.Namespace) -> int:
     return 0 if summary.success else 1
 
 
+def _maven(args: argparse.Namespace) -> int:
+    """The Maven CRM dataset: written out as the raw contract, loaded, built with its stages."""
+    from salesperf.maven import MavenError, convert
+
+    with tempfile.TemporaryDirectory(prefix="salesperf-maven-") as scratch:
+        out = args.out or Path(scratch)
+        try:
+            export = convert(args.source, out)
+        except MavenError as exc:
+            _say(f"error: {exc}")
+            return 2
+        _say(f"Mapped the Maven CRM dataset onto the raw contract in {out}:")
+        for note in export.notes:
+            _say(f"  {note}")
+        args.folder, args.append = out, False
+        status = _load(args)
+    if status:
+        return status
+    args.dbt_args = ["--vars", export.build_vars, *args.dbt_args]
+    return _build(args)
+
+
 def _query(args: argparse.Namespace) -> int:
     import duckdb
 
@@ -255,6 +277,16 @@ def parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="generate demo data, then build")
     generation_options(demo)
     demo.set_defaults(run=_demo, dbt_args=[])
+
+    maven = commands.add_parser(
+        "maven", help="map the Maven Analytics CRM dataset onto the raw contract, load it and build it"
+    )
+    maven.add_argument("source", type=Path, help="the folder with sales_pipeline.csv, sales_teams.csv, ...")
+    maven.add_argument("--out", type=Path, default=None,
+                       help="keep the contract CSV files in this folder (default: a temporary one)")
+    _warehouse_arg(maven)
+    _target_arg(maven)
+    maven.set_defaults(run=_maven, dbt_args=[])
 
     query = commands.add_parser("query", help="run one SQL query on the warehouse")
     query.add_argument("sql")

@@ -2,7 +2,7 @@ with
 
 catalogue as (
 
-    select * from {{ ref('stage_catalogue') }}
+    select * from {{ ref(var('stage_catalogue')) }}
 
 ),
 

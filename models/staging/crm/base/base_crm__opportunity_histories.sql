@@ -10,7 +10,7 @@ source as (
 
 stages as (
 
-    select {{ match_key('stage_name') }} as stage_key from {{ ref('stage_catalogue') }}
+    select stage_key from {{ ref('stg_config__stages') }}
 
 ),
 
