@@ -10,6 +10,7 @@ from salesperf.settings import PROJECT_ROOT
 from salesperf.warehouse import connect
 
 SHARED = PROJECT_ROOT.parent / "shared"
+SALESFORCE_EXPORT = SHARED / "datasets" / "salesforce_demo_org_export"
 
 # Small enough to build in seconds, big enough for every stage, activity and quota type.
 SMALL_DEMO = DemoConfig(seed=7, reps=12, months=6, end_date=date(2026, 6, 1))

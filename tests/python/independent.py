@@ -27,6 +27,21 @@ def rate(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
 
+def stays(history: list[tuple]) -> list[tuple[str, datetime, datetime | None]]:
+    """(stage, entered, exited) runs of one deal's history rows (change time, id, stage,
+    ...), sorted by time then id; exited is None while current. A row in the stage the deal
+    already stands in continues its stay."""
+    runs: list[list] = []
+    for row in history:
+        changed, stage = row[0], row[2]
+        if runs and runs[-1][0] == stage:
+            continue
+        if runs:
+            runs[-1][2] = changed
+        runs.append([stage, changed, None])
+    return [tuple(run) for run in runs]
+
+
 def key(text: str | None) -> str | None:
     return None if text is None else "".join(text.split()).lower()
 

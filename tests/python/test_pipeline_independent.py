@@ -3,7 +3,6 @@ raw tables of the demo warehouse directly (not the marts, not staging)."""
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -12,21 +11,15 @@ from statistics import mean
 import pytest
 
 from salesperf.dbt_build import BuildSummary
-from tests.python.helpers import SMALL_DEMO_AS_OF, query
+from tests.python.helpers import query
+from tests.python.independent import AS_OF, close, stays
 
-AS_OF = datetime.fromisoformat(SMALL_DEMO_AS_OF)
 CLOSED = {"Closed Won", "Closed Lost"}
 DEFAULT_PROBABILITY = {
     "Prospecting": 10, "Qualification": 10, "Needs Analysis": 20, "Value Proposition": 50,
     "Id. Decision Makers": 60, "Perception Analysis": 70, "Proposal/Price Quote": 75,
     "Negotiation/Review": 90, "Closed Won": 100, "Closed Lost": 0,
 }
-
-
-def close(a: float | None, b: float | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9)
 
 
 @pytest.fixture(scope="module")
@@ -83,18 +76,6 @@ def test_win_rate_by_rep_and_close_month(raw: dict) -> None:
         assert (m_won, m_lost) == (won, lost), key
         assert close(m_rate, won / (won + lost)), key
         assert close(m_won_amount, won_amount) and close(m_lost_amount, lost_amount), key
-
-
-def stays(history: list[tuple]) -> list[tuple[str, datetime, datetime | None]]:
-    """(stage, entered, exited) runs of one deal's history, exited None while current."""
-    runs: list[list] = []
-    for created, _, stage, _, _ in history:
-        if runs and runs[-1][0] == stage:
-            continue
-        if runs:
-            runs[-1][2] = created
-        runs.append([stage, created, None])
-    return [tuple(run) for run in runs]
 
 
 def test_average_days_in_stage_over_completed_stays(raw: dict) -> None:

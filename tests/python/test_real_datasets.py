@@ -16,11 +16,10 @@ import pytest
 
 from salesperf.cli import main
 from salesperf.dbt_build import build
-from tests.python.helpers import SHARED, query
-from tests.python.independent import close
+from tests.python.helpers import SALESFORCE_EXPORT, SHARED, query
+from tests.python.independent import close, stays
 
 MAVEN = SHARED / "datasets" / "maven_crm_sales_opportunities"
-SALESFORCE_EXPORT = SHARED / "datasets" / "salesforce_demo_org_export"
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -111,15 +110,7 @@ def test_salesforce_export_days_in_stage_match_its_history(tmp_path: Path) -> No
             history[row["OpportunityId"]].append((changed, row["Id"], row["StageName"].strip()))
     days: dict[str, list[float]] = defaultdict(list)
     for rows in history.values():
-        rows.sort()
-        runs: list[list] = []
-        for changed, _, stage in rows:
-            if runs and runs[-1][0] == stage:
-                continue
-            if runs:
-                runs[-1][2] = changed
-            runs.append([stage, changed, None])
-        for stage, entered, exited in runs:
+        for stage, entered, exited in stays(sorted(rows)):
             if exited is not None:
                 days[stage].append((exited - entered).total_seconds() / 86400)
     mart = {

@@ -14,7 +14,7 @@ from salesperf.dbt_build import BuildSummary, build
 from salesperf.demo import generate
 from salesperf.loader import load_csv_folder
 from salesperf.warehouse import connect
-from tests.python.helpers import SHARED, SMALL_DEMO, SMALL_DEMO_AS_OF, query
+from tests.python.helpers import SALESFORCE_EXPORT, SMALL_DEMO, SMALL_DEMO_AS_OF, query
 
 # What staging must do with a row listed under each fault, strongest first: a row listed
 # under several faults takes the first of its faults in this order. Written from the
@@ -179,9 +179,6 @@ def test_a_missing_optional_column_reads_as_null(tmp_path: Path) -> None:
     assert summary.success, "\n".join(summary.lines())
     assert query(path, "select count(*), count(forecast_category) from staging.stg_crm__opportunities")[0][1] == 0
     assert query(path, "select count(*), count(call_disposition) from staging.stg_crm__tasks")[0][1] == 0
-
-
-SALESFORCE_EXPORT = SHARED / "datasets" / "salesforce_demo_org_export"
 
 
 def test_salesforce_export_loads_builds_and_reports_what_it_lacks(
