@@ -1,8 +1,9 @@
 {#-
     The raw CRM tables with the base staging model that classifies their rows, the column
     that identifies a record, and the model holding its live rows (for history and line
-    items, those still attached to a live opportunity): the list the audit models and
-    tests iterate over.
+    items, those still attached to a live opportunity, and, where that model also holds
+    rows from elsewhere, the condition that picks this table's): the list the audit models
+    and tests iterate over.
 -#}
 {% macro crm_staged_tables() -%}
     {{ return([
@@ -25,6 +26,7 @@
         {
             'source_table': 'opportunity_history', 'model': 'base_crm__opportunity_histories', 'id_column': 'opportunity_history_id',
             'live_model': 'int_opportunity_histories_attached',
+            'live_rows': "change_source != 'history_mode_opportunity'",
         },
         {
             'source_table': 'opportunity_line_item', 'model': 'base_crm__opportunity_line_items', 'id_column': 'opportunity_line_item_id',

@@ -7,7 +7,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from salesperf.settings import PROFILES_DIR, PROJECT_ROOT, duckdb_path
 
@@ -20,6 +20,7 @@ class BuildSummary:
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     warned: list[str] = field(default_factory=list)  # names of the tests that warned
+    notices: list[str] = field(default_factory=list)  # warnings of the project's macros
 
     def count(self, kind: str, *statuses: str) -> int:
         return sum(n for (k, s), n in self.counts.items() if k == kind and (not statuses or s in statuses))
@@ -41,6 +42,7 @@ class BuildSummary:
         if skipped:
             lines.append(f"skipped after an upstream failure: {skipped}")
         lines += [f"  FAILED {name}" for name in self.failures]
+        lines += [f"WARNING {notice}" for notice in self.notices]
         return lines
 
 
@@ -51,18 +53,25 @@ def dbt_environment(database: Path | None = None) -> None:
     os.environ["DUCKDB_PATH"] = str(database or duckdb_path())
 
 
-def run_dbt(args: list[str], database: Path | None = None, target_path: Path | None = None) -> Any:
-    """Invoke dbt with `args` from the project folder, as the profile expects."""
+def run_dbt(
+    args: list[str],
+    database: Path | None = None,
+    target_path: Path | None = None,
+    project_dir: Path = PROJECT_ROOT,
+    callbacks: list[Callable[[Any], None]] | None = None,
+) -> Any:
+    """Invoke dbt with `args` from the project folder, as the profile expects (another copy
+    of the project, with seeds of its own, may be named)."""
     from dbt.cli.main import dbtRunner  # imported late: it takes a second and most commands never need it
 
     dbt_environment(database)
-    extra = ["--project-dir", str(PROJECT_ROOT), "--profiles-dir", os.environ["DBT_PROFILES_DIR"]]
+    extra = ["--project-dir", str(project_dir), "--profiles-dir", os.environ["DBT_PROFILES_DIR"]]
     if target_path is not None:
         extra += ["--target-path", str(target_path)]
     cwd = Path.cwd()
-    os.chdir(PROJECT_ROOT)
+    os.chdir(project_dir)
     try:
-        return dbtRunner().invoke(args + extra)
+        return dbtRunner(callbacks=callbacks or []).invoke(args + extra)
     finally:
         os.chdir(cwd)
 
@@ -89,12 +98,22 @@ def build(
     extra_args: list[str] | None = None,
     database: Path | None = None,
     target_path: Path | None = None,
+    project_dir: Path = PROJECT_ROOT,
 ) -> BuildSummary:
-    """`dbt build` (seeds, models, data tests, unit tests) and its summary."""
-    results_file = (target_path or PROJECT_ROOT / "target") / "run_results.json"
+    """`dbt build` (seeds, models, data tests, unit tests) and its summary, with the
+    warnings the project's own macros gave (missing raw tables, for one)."""
+    results_file = (target_path or project_dir / "target") / "run_results.json"
     results_file.unlink(missing_ok=True)  # never report an earlier build's results as this one's
-    result = run_dbt(["build", *(extra_args or [])], database, target_path)
+    notices: list[str] = []
+
+    def keep_project_warnings(event: Any) -> None:
+        if event.info.name == "JinjaLogWarning":
+            notices.append(event.data.msg.strip())
+
+    result = run_dbt(["build", *(extra_args or [])], database, target_path, project_dir, [keep_project_warnings])
     if not results_file.exists():
         # dbt stopped before running anything (a parse or connection error), and said why.
-        return BuildSummary(success=False, failures=[str(result.exception or "dbt did not run")])
-    return summarize(results_file, bool(result.success))
+        return BuildSummary(success=False, failures=[str(result.exception or "dbt did not run")], notices=notices)
+    summary = summarize(results_file, bool(result.success))
+    summary.notices = notices
+    return summary

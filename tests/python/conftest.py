@@ -10,6 +10,7 @@ import pytest
 from salesperf.dbt_build import BuildSummary, build
 from salesperf.demo import generate
 from salesperf.warehouse import connect
+from tests.python.el_landing import land_without_loader_columns
 from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
 
 
@@ -37,5 +38,19 @@ def built_dirty_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Bu
     with connect(path) as con:
         generate(replace(SMALL_DEMO, dirty=True), con, "raw")
     target = tmp_path_factory.mktemp("dirty_dbt_target")
+    summary = build(["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], database=path, target_path=target)
+    return path, summary
+
+
+@pytest.fixture(scope="session")
+def built_el_dirty_demo(
+    built_dirty_demo: tuple[Path, BuildSummary], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, BuildSummary]:
+    """The dirty demo landed as an EL tool would (no `_loaded_at`, no `_source_row`, rows in
+    another order) and built: its raw schema, then `dbt build` on it."""
+    dirty_path, _ = built_dirty_demo
+    path = tmp_path_factory.mktemp("el_dirty_warehouse") / "el_dirty.duckdb"
+    land_without_loader_columns(dirty_path, path)
+    target = tmp_path_factory.mktemp("el_dirty_dbt_target")
     summary = build(["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], database=path, target_path=target)
     return path, summary

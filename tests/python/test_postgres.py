@@ -116,6 +116,25 @@ def postgres_dirty_demo(postgres_server: PostgresServer, tmp_path_factory: pytes
     )
 
 
+@pytest.fixture(scope="session")
+def postgres_el_dirty_demo(
+    postgres_server: PostgresServer,
+    built_el_dirty_demo: tuple[Path, BuildSummary],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> PostgresBuild:
+    """The dirty demo as an EL tool lands it (no loader columns), copied as it is."""
+    path, _ = built_el_dirty_demo
+    postgres_server.create_database("el_dirty_demo")
+    with postgres_environment(postgres_server, "el_dirty_demo"):
+        with duckdb.connect(str(path)) as con:
+            copy_schema(con, "raw")
+        summary = build(
+            ["--target", "postgres", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"],
+            target_path=tmp_path_factory.mktemp("pg_el_dirty_target"),
+        )
+    return PostgresBuild(postgres_server, "el_dirty_demo", summary)
+
+
 # --- comparing relations ------------------------------------------------------------------
 
 
@@ -372,6 +391,25 @@ ODD_NUMBERS: list[tuple[str, str | None]] = [
     ("9999999999999999999999.9999999", None),
     ("", None),
 ]
+
+
+def test_rows_without_load_order_are_numbered_and_decided_as_on_duckdb(
+    postgres_el_dirty_demo: PostgresBuild, built_el_dirty_demo: tuple[Path, BuildSummary]
+) -> None:
+    """Without the loader's columns, each raw row's number and the version that wins a tie
+    come from the order of a hash of the row's values: the same on both engines, so the
+    same raw rows give the same rows everywhere, down to which tied version won."""
+    path, on_duckdb = built_el_dirty_demo
+    summary = postgres_el_dirty_demo.summary
+    assert sorted(summary.warned) == sorted(on_duckdb.warned)
+    assert "assert_newest_versions_are_decided_by_the_data" in summary.warned
+    assert sorted(f.split(":")[0] for f in summary.failures) == sorted(f.split(":")[0] for f in on_duckdb.failures)
+    names = relations(duckdb_reader(path), ("staging", "intermediate"))
+    assert names == relations(postgres_reader(postgres_el_dirty_demo), ("staging", "intermediate"))
+    assert 'intermediate."int_crm_raw_rows_classified"' in names
+    comparison = compare(path, postgres_el_dirty_demo, names)
+    assert comparison.differences == {}
+    assert comparison.rows['intermediate."int_crm_raw_rows_classified"'] > 10_000
 
 
 def test_odd_text_parses_the_same_on_both_engines(postgres_server: PostgresServer, tmp_path: Path) -> None:

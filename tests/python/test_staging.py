@@ -194,8 +194,12 @@ def test_salesforce_export_loads_builds_and_reports_what_it_lacks(
     summary = build(["--vars", "{as_of: '2026-04-01 00:00:00'}"], database=path, target_path=tmp_path / "target")
     assert summary.success, "\n".join(summary.lines())
     assert summary.count("test", "fail", "error") == 0
-    # Seven deals of the export go Closed Won -> Closed Lost: reported, not hidden.
-    assert summary.warned == ["assert_reopened_deals_are_reported"]
+    # Seven deals of the export go Closed Won -> Closed Lost: reported, not hidden. The
+    # export has no User.csv, so the one user who owns its leads is named but unknown.
+    assert summary.warned == ["assert_record_owners_are_crm_users", "assert_reopened_deals_are_reported"]
+    assert query(path, "select rep_id, is_crm_user from marts.dim_reps") == [("005bm00000NCJmQAAX", False)]
+    # all 22 leads of Lead.csv, none deleted, are that user's
+    assert query(path, "select count(*) from staging.stg_crm__leads where rep_id = '005bm00000NCJmQAAX'") == [(22,)]
     # MM/DD/YY hh:mm AM/PM timestamps and MM/DD/YY dates parse; TRUE/FALSE booleans too.
     assert query(
         path,

@@ -1,5 +1,6 @@
 -- Every raw row is live, a dropped duplicate, soft-deleted, removed with its parent, or
--- quarantined: counted straight from the raw tables and from the live models.
+-- quarantined: counted straight from the raw tables (a missing one has no rows) and from
+-- the live models.
 {%- set tables = crm_staged_tables() %}
 
 with
@@ -10,7 +11,9 @@ raw_counts as (
     select
         '{{ table.source_table }}' as source_table,
         count(*) as raw_rows
-    from {{ source('crm', table.source_table) }}
+    from (
+        {{ select_source_columns('crm', table.source_table) }}
+    ) as raw_rows_read
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -25,6 +28,9 @@ live_counts as (
         '{{ table.source_table }}' as source_table,
         count(*) as live_rows
     from {{ ref(table.live_model) }}
+    {%- if table.live_rows %}
+    where {{ table.live_rows }}
+    {%- endif %}
     {%- if not loop.last %}
     union all
     {%- endif %}

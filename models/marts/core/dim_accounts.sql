@@ -1,3 +1,9 @@
+{#- Custom fields carried through (var account_pass_through_columns) come last. dbt checks
+    a contract against the columns the YAML lists, and those fields are known only from a
+    var: with any configured, the declared columns are built as before and the contract is
+    not enforced. -#}
+{{ config(contract={'enforced': pass_through_columns('account') | length == 0}) }}
+
 with
 
 accounts as (
@@ -65,7 +71,8 @@ final as (
         first_wins.account_id is not null as is_customer,
 
         -- dates
-        first_wins.close_date as first_won_date
+        first_wins.close_date as first_won_date{% for column in pass_through_columns('account') %},
+        accounts.{{ adapter.quote(column.alias) }}{% endfor %}
 
     from accounts
     left join ranked_wins as first_wins

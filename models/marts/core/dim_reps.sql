@@ -12,6 +12,34 @@ roles as (
 
 ),
 
+referenced_users as (
+
+    -- every user a record names as its owner, cost or a user's manager; a connector that
+    -- syncs only some users leaves ids here that the user table lacks
+    select rep_id as user_id from {{ ref('int_activities_typed') }}
+    union
+    select rep_id as user_id from {{ ref('stg_crm__opportunities') }}
+    union
+    select rep_id as user_id from {{ ref('stg_crm__leads') }}
+    union
+    select owner_id as user_id from {{ ref('stg_crm__quotas') }}
+    union
+    select user_id from {{ ref('stg_crm__rep_costs') }}
+    union
+    select manager_id as user_id from users
+
+),
+
+unknown_users as (
+
+    select referenced_users.user_id
+    from referenced_users
+    left join users
+        on referenced_users.user_id = users.user_id
+    where referenced_users.user_id is not null and users.user_id is null
+
+),
+
 first_deals as (
 
     select
@@ -40,6 +68,7 @@ final as (
 
         -- booleans
         coalesce(users.is_active, false) as is_active,
+        true as is_crm_user,
 
         -- dates: a rep is first seen when the CRM created the user or the rep's first
         -- deal, whichever came first (users are sometimes created after their first deal
@@ -60,6 +89,38 @@ final as (
     left join first_deals
         on users.user_id = first_deals.rep_id
 
+),
+
+unknown_reps as (
+
+    -- their records still count for them; what the CRM would say of them is unknown
+    select
+        -- ids
+        unknown_users.user_id as rep_id,
+        cast(null as {{ dbt.type_string() }}) as manager_id,
+        cast(null as {{ dbt.type_string() }}) as team_id,
+
+        -- strings
+        cast(null as {{ dbt.type_string() }}) as rep_name,
+        cast(null as {{ dbt.type_string() }}) as email,
+        cast(null as {{ dbt.type_string() }}) as title,
+        cast(null as {{ dbt.type_string() }}) as region,
+        cast(null as {{ dbt.type_string() }}) as team_name,
+        cast(null as {{ dbt.type_string() }}) as manager_name,
+
+        -- booleans
+        false as is_active,
+        false as is_crm_user,
+
+        -- dates
+        first_deals.first_opportunity_date as hire_date
+
+    from unknown_users
+    left join first_deals
+        on unknown_users.user_id = first_deals.rep_id
+
 )
 
 select * from final
+union all
+select * from unknown_reps

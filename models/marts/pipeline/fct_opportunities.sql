@@ -1,3 +1,9 @@
+{#- Custom fields carried through (var opportunity_pass_through_columns) come last. dbt
+    checks a contract against the columns the YAML lists, and those fields are known only
+    from a var: with any configured, the declared columns are built as before and the
+    contract is not enforced. -#}
+{{ config(contract={'enforced': pass_through_columns('opportunity') | length == 0}) }}
+
 with
 
 opportunities as (
@@ -114,7 +120,8 @@ final as (
         cast(opportunities.created_at as date) as created_date,
 
         -- timestamps
-        opportunities.created_at
+        opportunities.created_at{% for column in pass_through_columns('opportunity') %},
+        opportunities.{{ adapter.quote(column.alias) }}{% endfor %}
 
     from opportunities
     inner join stages

@@ -19,6 +19,9 @@ final as (
         account_type,
         billing_country,
         account_source,
+        {%- for column in pass_through_columns('account') %}
+        {{ adapter.quote(column.alias) }},
+        {%- endfor %}
 
         -- numerics
         annual_revenue,

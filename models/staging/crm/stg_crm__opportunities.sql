@@ -21,6 +21,9 @@ final as (
         opportunity_type,
         lead_source,
         forecast_category,
+        {%- for column in pass_through_columns('opportunity') %}
+        {{ adapter.quote(column.alias) }},
+        {%- endfor %}
 
         -- numerics
         amount,

@@ -14,6 +14,7 @@ final as (
         opportunity_id,
 
         -- strings
+        change_source,
         stage_name,
         stage_key,
         forecast_category,

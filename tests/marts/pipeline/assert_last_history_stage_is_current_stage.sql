@@ -1,6 +1,7 @@
 -- Each opportunity's stage history ends in its current stage (history ordered by change
--- time, then id), and every opportunity has history. Read over the whole history, not up
--- to as_of: the rule is about the CRM's data, whatever date the build looks back from.
+-- time, then id), and every opportunity has history where the CRM landed any (an org whose
+-- connector does not sync stage history has none to check). Read over the whole history,
+-- not up to as_of: the rule is about the CRM's data, whatever date the build looks back from.
 {{ config(store_failures=true) }}
 
 with
@@ -14,6 +15,12 @@ opportunities as (
 history as (
 
     select * from {{ ref('int_opportunity_histories_attached') }}
+
+),
+
+history_landed as (
+
+    select count(*) > 0 as has_history from history
 
 ),
 
@@ -42,10 +49,11 @@ select
     end as problem
 
 from opportunities
+cross join history_landed
 left join last_changes
     on
         opportunities.opportunity_id = last_changes.opportunity_id
         and last_changes.recency = 1
 where
-    last_changes.opportunity_id is null
+    (last_changes.opportunity_id is null and history_landed.has_history)
     or last_changes.stage_key != opportunities.stage_key

@@ -1,5 +1,6 @@
 -- A quota's owner is a CRM user, and a rep quota's owner was on the team when its period began
--- (hired by the end of that month, and not gone before it).
+-- (hired by the end of that month, and not gone before it): checked where the CRM sent its
+-- users (a missing user table leaves nothing to check against).
 {{ config(store_failures=true) }}
 
 with
@@ -36,15 +37,21 @@ checked as (
 
     select
         quotas.*,
-        reps.rep_id as known_owner_id,
         reps.hire_date,
         reps.is_active,
-        last_months.last_month
+        last_months.last_month,
+        case when reps.is_crm_user then reps.rep_id end as known_owner_id
     from quotas
     left join reps
         on quotas.owner_id = reps.rep_id
     left join last_months
         on quotas.owner_id = last_months.rep_id
+
+),
+
+users_landed as (
+
+    select count(case when is_crm_user then 1 end) > 0 as has_users from reps
 
 ),
 
@@ -76,7 +83,15 @@ problems as (
         end as problem
     from checked
 
+),
+
+final as (
+
+    select problems.*
+    from problems
+    cross join users_landed
+    where problems.problem is not null and users_landed.has_users
+
 )
 
-select * from problems
-where problem is not null
+select * from final

@@ -4,7 +4,8 @@ with
 
 source as (
 
-    {{ select_source_columns('crm', 'account') }}
+    {%- set custom_fields = pass_through_columns('account') | map(attribute='name') | list %}
+    {{ select_source_columns('crm', 'account', custom_fields) }}
 
 ),
 
@@ -22,6 +23,11 @@ typed as (
         {{ clean_text('billing_country') }} as billing_country,
         {{ clean_text('account_source') }} as account_source,
 
+        -- custom fields carried through as text (var account_pass_through_columns)
+        {%- for column in pass_through_columns('account') %}
+        {{ clean_text(adapter.quote(column.name)) }} as {{ adapter.quote(column.alias) }},
+        {%- endfor %}
+
         -- numerics
         {{ parse_number('annual_revenue') }} as annual_revenue,
         cast(
@@ -29,7 +35,7 @@ typed as (
         ) as number_of_employees,
 
         -- booleans
-        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+        {{ record_is_deleted('is_deleted') }} as is_deleted,
 
         -- timestamps
         {{ to_reporting_time(parse_timestamp('created_date')) }} as created_at,
@@ -39,6 +45,9 @@ typed as (
         {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
         _loaded_at,
         _source_row,
+        _is_current_version,
+        _version_started_at_utc,
+        _row_hash,
         {{ raw_values([
             'id', 'name', 'owner_id', 'type', 'is_deleted', 'last_modified_date',
         ]) }} as raw_values

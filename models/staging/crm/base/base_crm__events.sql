@@ -28,7 +28,7 @@ typed as (
         ) as duration_minutes,
 
         -- booleans
-        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+        {{ record_is_deleted('is_deleted') }} as is_deleted,
 
         -- timestamps
         {{ to_reporting_time(parse_timestamp('start_date_time')) }} as started_at,
@@ -40,6 +40,9 @@ typed as (
         {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
         _loaded_at,
         _source_row,
+        _is_current_version,
+        _version_started_at_utc,
+        _row_hash,
         {{ raw_values([
             'id', 'owner_id', 'who_id', 'what_id', 'type', 'start_date_time', 'created_date',
             'is_deleted',

@@ -23,7 +23,7 @@ typed as (
 
         -- booleans
         {{ parse_boolean('is_converted') }} as is_converted,
-        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+        {{ record_is_deleted('is_deleted') }} as is_deleted,
 
         -- dates
         {{ parse_date('converted_date') }} as converted_date,
@@ -36,6 +36,9 @@ typed as (
         {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
         _loaded_at,
         _source_row,
+        _is_current_version,
+        _version_started_at_utc,
+        _row_hash,
         {{ raw_values([
             'id', 'owner_id', 'status', 'lead_source', 'is_converted', 'is_deleted',
         ]) }} as raw_values

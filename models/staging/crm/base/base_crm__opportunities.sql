@@ -4,7 +4,8 @@ with
 
 source as (
 
-    {{ select_source_columns('crm', 'opportunity') }}
+    {%- set custom_fields = pass_through_columns('opportunity') | map(attribute='name') | list %}
+    {{ select_source_columns('crm', 'opportunity', custom_fields) }}
 
 ),
 
@@ -30,6 +31,11 @@ typed as (
         {{ clean_text('lead_source') }} as lead_source,
         {{ clean_text('forecast_category') }} as forecast_category,
 
+        -- custom fields carried through as text (var opportunity_pass_through_columns)
+        {%- for column in pass_through_columns('opportunity') %}
+        {{ clean_text(adapter.quote(column.name)) }} as {{ adapter.quote(column.alias) }},
+        {%- endfor %}
+
         -- numerics
         {{ parse_number('amount') }} as amount,
         {{ parse_number('probability') }} as probability,
@@ -37,7 +43,7 @@ typed as (
         -- booleans
         {{ parse_boolean('is_closed') }} as is_closed,
         {{ parse_boolean('is_won') }} as is_won,
-        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+        {{ record_is_deleted('is_deleted') }} as is_deleted,
 
         -- dates
         {{ parse_date('close_date') }} as close_date,
@@ -50,6 +56,9 @@ typed as (
         {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
         _loaded_at,
         _source_row,
+        _is_current_version,
+        _version_started_at_utc,
+        _row_hash,
 
         -- what a quarantine row shows
         {{ clean_text('amount') }} as amount_raw,

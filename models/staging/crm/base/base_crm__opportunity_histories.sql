@@ -1,5 +1,14 @@
 {{ config(materialized=base_materialization(), post_hook=base_post_hook()) }}
 
+{#-
+    Two tables land under this name, told apart by their columns: Salesforce's
+    OpportunityHistory (one row per change, with opportunity_id), and Fivetran's
+    history-mode copy of Opportunity (one row per version of a deal, keyed by the deal's id
+    and _fivetran_start, no opportunity_id). A version is read as the change that began it.
+-#}
+{%- set versions_of_opportunities = source_in_history_mode('crm', 'opportunity_history')
+    and not source_has_column('crm', 'opportunity_history', 'opportunity_id') %}
+
 with
 
 source as (
@@ -18,10 +27,20 @@ typed as (
 
     select
         -- ids
+        {%- if versions_of_opportunities %}
+        {{ dbt.concat([
+            clean_text('id'), "'@'", "cast(_version_started_at_utc as " ~ dbt.type_string() ~ ")",
+        ]) }} as opportunity_history_id,
+        {{ clean_text('id') }} as opportunity_id,
+        {%- else %}
         {{ clean_text('id') }} as opportunity_history_id,
         {{ clean_text('opportunity_id') }} as opportunity_id,
+        {%- endif %}
 
         -- strings
+        {%- set change_source = 'history_mode_copy' if versions_of_opportunities
+            else 'opportunity_history' %}
+        '{{ change_source }}' as change_source,
         {{ clean_text('stage_name') }} as stage_name,
         {{ match_key('stage_name') }} as stage_key,
         {{ clean_text('forecast_category') }} as forecast_category,
@@ -30,23 +49,32 @@ typed as (
         {{ parse_number('amount') }} as amount,
         {{ parse_number('probability') }} as probability,
 
-        -- booleans
-        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+        -- booleans: a version is not a deletion; the deal's own row says whether it is live
+        {%- set is_deleted = 'false' if versions_of_opportunities
+            else record_is_deleted('is_deleted') %}
+        {{ is_deleted }} as is_deleted,
 
         -- dates
         {{ parse_date('close_date') }} as close_date,
 
-        -- timestamps: created_date is when the change happened
-        {{ to_reporting_time(parse_timestamp('created_date')) }} as changed_at,
-        {{ parse_timestamp('created_date') }} as changed_at_utc,
+        -- timestamps: when the change happened (created_date, or the start of the version)
+        {%- set changed_at_utc = '_version_started_at_utc' if versions_of_opportunities
+            else parse_timestamp('created_date') %}
+        {{ to_reporting_time(changed_at_utc) }} as changed_at,
+        {{ changed_at_utc }} as changed_at_utc,
 
         -- load: a history row never changes, so the row loaded last is the newest copy
         cast(null as {{ dbt.type_timestamp() }}) as last_modified_at_utc,
         _loaded_at,
         _source_row,
+        _is_current_version,
+        _version_started_at_utc,
+        _row_hash,
         {{ clean_text('amount') }} as amount_raw,
         {{ raw_values([
-            'id', 'opportunity_id', 'created_date', 'stage_name', 'amount', 'is_deleted',
+            'id', 'opportunity_id',
+            '_version_started_at_utc' if versions_of_opportunities else 'created_date',
+            'stage_name', 'amount', 'is_deleted',
         ]) }} as raw_values
 
     from source

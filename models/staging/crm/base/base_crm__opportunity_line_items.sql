@@ -22,7 +22,7 @@ typed as (
         {{ parse_number('total_price') }} as total_price,
 
         -- booleans
-        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+        {{ record_is_deleted('is_deleted') }} as is_deleted,
 
         -- timestamps
         {{ to_reporting_time(parse_timestamp('last_modified_date')) }} as last_modified_at,
@@ -31,6 +31,9 @@ typed as (
         {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
         _loaded_at,
         _source_row,
+        _is_current_version,
+        _version_started_at_utc,
+        _row_hash,
         {{ clean_text('quantity') }} as quantity_raw,
         {{ clean_text('total_price') }} as total_price_raw,
         {{ raw_values([

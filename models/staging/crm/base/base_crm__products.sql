@@ -23,7 +23,7 @@ typed as (
 
         -- booleans
         {{ parse_boolean('is_active') }} as is_active,
-        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+        {{ record_is_deleted('is_deleted') }} as is_deleted,
 
         -- timestamps
         {{ to_reporting_time(parse_timestamp('last_modified_date')) }} as last_modified_at,
@@ -32,6 +32,9 @@ typed as (
         {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
         _loaded_at,
         _source_row,
+        _is_current_version,
+        _version_started_at_utc,
+        _row_hash,
         {{ clean_text('unit_cost_c') }} as unit_cost_raw,
         {{ raw_values([
             'id', 'name', 'unit_cost_c', 'is_active', 'is_deleted',

@@ -25,7 +25,7 @@ typed as (
         {{ parse_number('target_value') }} as target_value,
 
         -- booleans
-        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+        {{ record_is_deleted('is_deleted') }} as is_deleted,
 
         -- dates
         {{ parse_date('period_start') }} as period_start,
@@ -37,6 +37,9 @@ typed as (
         {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
         _loaded_at,
         _source_row,
+        _is_current_version,
+        _version_started_at_utc,
+        _row_hash,
         {{ clean_text('target_value') }} as target_value_raw,
         {{ raw_values([
             'id', 'owner_id', 'scope', 'period_type', 'period_start', 'quota_type', 'target_value', 'is_deleted',

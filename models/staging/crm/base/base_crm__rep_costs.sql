@@ -23,7 +23,7 @@ typed as (
         {{ parse_number('loaded_cost') }} as loaded_cost,
 
         -- booleans
-        false as is_deleted,
+        {{ record_is_deleted() }} as is_deleted,
 
         -- dates
         {{ parse_date('month_start') }} as month_start,
@@ -32,6 +32,9 @@ typed as (
         cast(null as {{ dbt.type_timestamp() }}) as last_modified_at_utc,
         _loaded_at,
         _source_row,
+        _is_current_version,
+        _version_started_at_utc,
+        _row_hash,
         {{ clean_text('loaded_cost') }} as loaded_cost_raw,
         {{ raw_values([
             'user_id', 'month_start', 'loaded_cost',

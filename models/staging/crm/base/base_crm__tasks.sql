@@ -32,7 +32,7 @@ typed as (
         ) as call_duration_seconds,
 
         -- booleans
-        coalesce({{ parse_boolean('is_deleted') }}, false) as is_deleted,
+        {{ record_is_deleted('is_deleted') }} as is_deleted,
 
         -- dates
         {{ parse_date('activity_date') }} as activity_date,
@@ -45,6 +45,9 @@ typed as (
         {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
         _loaded_at,
         _source_row,
+        _is_current_version,
+        _version_started_at_utc,
+        _row_hash,
         {{ raw_values([
             'id', 'owner_id', 'who_id', 'what_id', 'type', 'activity_date', 'created_date',
             'is_deleted',

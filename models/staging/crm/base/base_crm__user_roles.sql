@@ -19,12 +19,15 @@ typed as (
         {{ clean_text('name') }} as role_name,
 
         -- booleans
-        false as is_deleted,
+        {{ record_is_deleted() }} as is_deleted,
 
         -- load: roles carry no modification time, so the row loaded last is the newest
         cast(null as {{ dbt.type_timestamp() }}) as last_modified_at_utc,
         _loaded_at,
         _source_row,
+        _is_current_version,
+        _version_started_at_utc,
+        _row_hash,
         {{ raw_values([
             'id', 'name', 'parent_role_id',
         ]) }} as raw_values

@@ -24,7 +24,7 @@ typed as (
 
         -- booleans
         {{ parse_boolean('is_active') }} as is_active,
-        false as is_deleted,
+        {{ record_is_deleted() }} as is_deleted,
 
         -- timestamps
         {{ to_reporting_time(parse_timestamp('created_date')) }} as created_at,
@@ -34,6 +34,9 @@ typed as (
         {{ parse_timestamp('last_modified_date') }} as last_modified_at_utc,
         _loaded_at,
         _source_row,
+        _is_current_version,
+        _version_started_at_utc,
+        _row_hash,
         {{ raw_values([
             'id', 'name', 'user_role_id', 'manager_id', 'is_active', 'last_modified_date',
         ]) }} as raw_values
