@@ -19,8 +19,8 @@
     A declared column the table lacks is a typed null (the contract lets loaders leave
     optional columns out); a column landed under its Salesforce API name (StageName,
     Product2Id, Unit_Cost__c) is found by its match key. A table that does not exist reads
-    as no rows with every column. In a unit test, whose source fixtures give the declared
-    columns and the loader's two, those are taken as present.
+    as no rows with every column. A unit test's source fixture gives the declared columns
+    and the loader's two; custom fields and the other load columns are null there.
 -#}
 {% macro select_source_columns(source_name, table_name, extra_columns=[]) -%}
     {%- set relation = source(source_name, table_name) -%}

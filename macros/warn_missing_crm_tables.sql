@@ -2,8 +2,8 @@
     At the end of a build or run: one warning naming the raw CRM tables that do not exist
     (read as empty by select_source_columns) and the metric marts downstream of them, split
     into those left empty and those built without the missing rows (the data-quality marts
-    read every table and are left out). An org that does not use
-    quotas, costs or stage history builds; this says what it gets for that.
+    read every table and are left out). An org that does not use quotas, costs or stage
+    history builds; this says what it gets for that.
 -#}
 {% macro warn_missing_crm_tables() -%}
     {%- if not execute or flags.WHICH not in ['build', 'run'] -%}
