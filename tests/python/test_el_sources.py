@@ -546,6 +546,9 @@ def test_freshness_reads_each_tools_load_column(tmp_path: Path) -> None:
     assert loaded["lead"] == "2026-01-02T00:00:00"  # _dlt_load_id, epoch seconds
     assert loaded["opportunity"] == "2026-02-28T06:00:00"  # _fivetran_synced
     assert loaded["account"] == "2026-02-28T06:00:00"
+    # a table the org does not have has nothing to go stale: checked, and not an error
+    assert results["opportunity_line_item"]["status"] == "pass"
+    assert results["task"]["status"] == "error"  # 2026-01-21 is long past
 
 
 def test_a_custom_field_named_like_a_mart_column_is_refused(tmp_path: Path) -> None:
