@@ -551,6 +551,19 @@ def test_freshness_reads_each_tools_load_column(tmp_path: Path) -> None:
     assert results["task"]["status"] == "error"  # 2026-01-21 is long past
 
 
+def test_the_load_column_var_overrides_what_is_found(tmp_path: Path) -> None:
+    path = tmp_path / "crm.duckdb"
+    land_crm(path, "opportunity")
+    target = tmp_path / "target"
+    variables = CRM_VARS[:-1] + ", raw_loaded_at_column: LastModifiedDate}"
+    run_dbt(["source", "freshness", "--vars", variables], database=path, target_path=target)
+    results = {r["unique_id"].rsplit(".", 1)[1]: r for r in json.loads((target / "sources.json").read_text())["results"]}
+    # the tasks' newest LastModifiedDate, not their newest _airbyte_extracted_at
+    assert (results["task"].get("max_loaded_at") or "")[:19] == "2026-01-20T09:30:00"
+    # a table without that column has no load stamp to read: an error that says so
+    assert results["lead"]["status"] == "error"
+
+
 def test_a_custom_field_named_like_a_mart_column_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "crm.duckdb"
     land_crm(path, "opportunity")
