@@ -8,11 +8,12 @@
 -#}
 {% macro crm_loaded_at_query() -%}
     {%- set present = source_table_columns(this) -%}
+    {%- set column = loaded_at_column(present) if present is not none else none -%}
     {%- if present is none -%}
     select {{ dbt.current_timestamp() }}
-    {%- elif loaded_at_column(present) is none -%}
+    {%- elif column is none -%}
     select cast(null as {{ dbt.type_timestamp() }})
     {%- else -%}
-    select max({{ loaded_at_expression(loaded_at_column(present)) }}) from {{ this }}
+    select max({{ loaded_at_expression(column) }}) from {{ this }}
     {%- endif -%}
 {%- endmacro %}

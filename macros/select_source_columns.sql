@@ -133,10 +133,13 @@
 {%- endmacro %}
 
 
-{#- That column as a UTC timestamp: dlt's load id is the load's start in epoch seconds. -#}
+{#- That column as a UTC timestamp: this project's loader writes a real timestamp (cast, not
+    parsed, on millions of rows); dlt's load id is the load's start in epoch seconds. -#}
 {% macro loaded_at_expression(column) -%}
     {%- if column is none -%}
         cast(null as {{ dbt.type_timestamp() }})
+    {%- elif column | lower == '_loaded_at' -%}
+        cast({{ adapter.quote(column) }} as {{ dbt.type_timestamp() }})
     {%- elif column | lower == '_dlt_load_id' -%}
         {{ dbt.dateadd(
             'second',
@@ -152,14 +155,7 @@
 {#- The load columns select_source_columns adds (all but the row number), as select-list
     entries. -#}
 {% macro load_columns(present) -%}
-    {%- set columns = [] -%}
-    {%- set loaded_at = loaded_at_column(present) -%}
-    {%- if loaded_at is not none and loaded_at | lower == '_loaded_at' -%}
-        {#- this project's loader writes a real timestamp: no parsing on millions of rows -#}
-        {%- do columns.append('cast(' ~ adapter.quote(loaded_at) ~ ' as ' ~ dbt.type_timestamp() ~ ') as _loaded_at') -%}
-    {%- else -%}
-        {%- do columns.append(loaded_at_expression(loaded_at) ~ ' as _loaded_at') -%}
-    {%- endif -%}
+    {%- set columns = [loaded_at_expression(loaded_at_column(present)) ~ ' as _loaded_at'] -%}
 
     {%- if '_fivetran_deleted' in present -%}
         {%- do columns.append(parse_boolean(adapter.quote(present['_fivetran_deleted'])) ~ ' as _loader_deleted') -%}
@@ -199,25 +195,4 @@
         {%- endif -%}
     {%- endfor -%}
     {{ dbt.hash(dbt.concat(values)) }}
-{%- endmacro %}
-
-
-{#- Whether a source table is landed in Fivetran's history mode (one row per version of a
-    record); false when it does not exist or cannot be inspected (parse time). -#}
-{% macro source_in_history_mode(source_name, table_name) -%}
-    {%- if not execute or model.resource_type == 'unit_test' -%}
-        {{ return(false) }}
-    {%- endif -%}
-    {%- set present = source_table_columns(source(source_name, table_name)) -%}
-    {{ return(present is not none and '_fivetran_start' in present) }}
-{%- endmacro %}
-
-
-{#- Whether a source table has a column (by the match key of present_column). -#}
-{% macro source_has_column(source_name, table_name, column) -%}
-    {%- if not execute or model.resource_type == 'unit_test' -%}
-        {{ return(true) }}
-    {%- endif -%}
-    {%- set present = source_table_columns(source(source_name, table_name)) -%}
-    {{ return(present is not none and present_column(present, column) is not none) }}
 {%- endmacro %}

@@ -6,8 +6,10 @@
     history-mode copy of Opportunity (one row per version of a deal, keyed by the deal's id
     and _fivetran_start, no opportunity_id). A version is read as the change that began it.
 -#}
-{%- set versions_of_opportunities = source_in_history_mode('crm', 'opportunity_history')
-    and not source_has_column('crm', 'opportunity_history', 'opportunity_id') %}
+{%- set landed = source_table_columns(source('crm', 'opportunity_history'))
+    if execute and model.resource_type != 'unit_test' else none %}
+{%- set versions_of_opportunities = landed is not none and '_fivetran_start' in landed
+    and present_column(landed, 'opportunity_id') is none %}
 
 with
 
