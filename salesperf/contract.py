@@ -42,19 +42,19 @@ RAW_TABLES: tuple[RawTable, ...] = (
         "deal, current state",
         ("id", "name", "account_id", "owner_id", "stage_name", "amount", "probability",
          "close_date", "created_date", "is_closed", "is_won", "type", "lead_source",
-         "forecast_category", "is_deleted", "last_modified_date"),
+         "forecast_category", "is_deleted", "last_modified_date", "currency_iso_code"),
     ),
     RawTable(
         "opportunity_history",
         "change to a deal's stage / amount / close date",
         ("id", "opportunity_id", "created_date", "stage_name", "amount", "probability",
-         "close_date", "forecast_category", "is_deleted"),
+         "close_date", "forecast_category", "is_deleted", "currency_iso_code"),
     ),
     RawTable(
         "opportunity_line_item",
         "product on a deal",
         ("id", "opportunity_id", "product_2_id", "quantity", "unit_price", "total_price",
-         "is_deleted", "last_modified_date"),
+         "is_deleted", "last_modified_date", "currency_iso_code"),
     ),
     RawTable(
         "product_2",
@@ -94,6 +94,17 @@ RAW_TABLES: tuple[RawTable, ...] = (
         ("user_id", "month_start", "loaded_cost"),
         required=("user_id", "month_start"),
     ),
+    # Optional tables: an org without them has one owner per deal's life and one currency.
+    RawTable(
+        "opportunity_field_history",
+        "change to a tracked field of a deal (two rows per owner change: ids, then names)",
+        ("id", "opportunity_id", "field", "old_value", "new_value", "created_date", "is_deleted"),
+    ),
+    RawTable(
+        "dated_conversion_rate",
+        "exchange rate over a date range, in units of iso_code per corporate currency unit",
+        ("id", "iso_code", "start_date", "next_start_date", "conversion_rate"),
+    ),
 )
 
 RAW_TABLES_BY_NAME: dict[str, RawTable] = {table.name: table for table in RAW_TABLES}
@@ -112,4 +123,6 @@ ID_PREFIXES: dict[str, str] = {
     "opportunity_line_item": "00k",
     "product_2": "01t",
     "quota": "a0Q",
+    "opportunity_field_history": "017",
+    "dated_conversion_rate": "04w",
 }

@@ -57,5 +57,7 @@ def _generate(config: DemoConfig, con: duckdb.DuckDBPyConnection, schema: str,
         later["costs"] = _rep_costs(cal, org, _rng(config, 9))
         writer.submit(build["quota"])
         writer.submit(build["rep_cost"])
+        writer.submit(build["opportunity_field_history"])
+        writer.submit(build["dated_conversion_rate"])
         row_counts = writer.finish()
     return GenerationSummary(config, row_counts, time.perf_counter() - started)

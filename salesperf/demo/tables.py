@@ -202,7 +202,7 @@ def _tables(cal: _Calendar, org: _Org, deals: _Deals, leads: _Leads, later: dict
             "close_date": "close", "created_date": "created", "is_closed": "closed", "is_won": "won",
             "type": "cast(type as varchar)", "lead_source": "cast(source as varchar)",
             "forecast_category": "cast(forecast as varchar)", "is_deleted": "false",
-            "last_modified_date": "modified",
+            "last_modified_date": "modified", "currency_iso_code": "cast(null as varchar)",
         })
 
     def opportunity_history() -> _Table:
@@ -219,6 +219,7 @@ def _tables(cal: _Calendar, org: _Org, deals: _Deals, leads: _Leads, later: dict
             "created_date": "created", "stage_name": "cast(stage as varchar)", "amount": "amount",
             "probability": "probability", "close_date": "close",
             "forecast_category": "cast(forecast as varchar)", "is_deleted": "false",
+            "currency_iso_code": "cast(null as varchar)",
         })
 
     def opportunity_line_item() -> _Table:
@@ -233,6 +234,7 @@ def _tables(cal: _Calendar, org: _Org, deals: _Deals, leads: _Leads, later: dict
             "id": _ids("opportunity_line_item", "n"), "opportunity_id": "cast(opp as varchar)",
             "product_2_id": "cast(product as varchar)", "quantity": "quantity", "unit_price": "unit",
             "total_price": "total", "is_deleted": "false", "last_modified_date": "modified",
+            "currency_iso_code": "cast(null as varchar)",
         })
 
     def product_2() -> _Table:
@@ -335,8 +337,21 @@ def _tables(cal: _Calendar, org: _Org, deals: _Deals, leads: _Leads, later: dict
         return _Table("rep_cost", data, {
             "user_id": "cast(\"user\" as varchar)", "month_start": "month", "loaded_cost": "cost"})
 
+    def opportunity_field_history() -> _Table:
+        data = pa.table({"n": pa.array([], pa.int64())})
+        return _Table("opportunity_field_history", data, {
+            "id": "cast(n as varchar)", "opportunity_id": "cast(n as varchar)", "field": "cast(n as varchar)",
+            "old_value": "cast(n as varchar)", "new_value": "cast(n as varchar)",
+            "created_date": "cast(null as timestamp)", "is_deleted": "false"})
+
+    def dated_conversion_rate() -> _Table:
+        data = pa.table({"n": pa.array([], pa.int64())})
+        return _Table("dated_conversion_rate", data, {
+            "id": "cast(n as varchar)", "iso_code": "cast(n as varchar)", "start_date": "cast(null as date)",
+            "next_start_date": "cast(null as date)", "conversion_rate": "cast(null as decimal(18, 6))"})
+
     builders = [user, user_role, product_2, account, opportunity, opportunity_history, opportunity_line_item,
-                lead, task, event, quota, rep_cost]
+                lead, task, event, quota, rep_cost, opportunity_field_history, dated_conversion_rate]
     return {b.__name__: b for b in builders}
 
 
