@@ -56,5 +56,13 @@
             'source_table': 'rep_cost', 'model': 'base_crm__rep_costs', 'id_column': 'rep_cost_id',
             'live_model': 'stg_crm__rep_costs',
         },
+        {
+            'source_table': 'opportunity_field_history', 'model': 'base_crm__opportunity_field_histories', 'id_column': 'opportunity_field_history_id',
+            'live_model': 'stg_crm__opportunity_field_histories',
+        },
+        {
+            'source_table': 'dated_conversion_rate', 'model': 'base_crm__dated_conversion_rates', 'id_column': 'dated_conversion_rate_id',
+            'live_model': 'stg_crm__dated_conversion_rates',
+        },
     ]) }}
 {%- endmacro %}

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import math
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from salesperf.settings import PROJECT_ROOT
@@ -15,6 +17,8 @@ from tests.python.helpers import SMALL_DEMO_AS_OF, query
 
 AS_OF = datetime.fromisoformat(SMALL_DEMO_AS_OF)
 SEEDS = PROJECT_ROOT / "seeds"
+CORPORATE_CURRENCY = "USD"
+UNASSIGNED = "unassigned"
 
 
 def close(a: float | None, b: float | None) -> bool:
@@ -86,8 +90,118 @@ def activity_type(source: str, raw_type: str | None, raw_subtype: str | None) ->
     return (best[1], best[2]) if best else ("other", False)
 
 
+class Ownership:
+    """Who owned each deal when, from the id rows of the owner changes (a user id starts
+    with 005; the name rows beside them do not), and who may take credit then: nobody
+    before their hire."""
+
+    def __init__(self, path: Path) -> None:
+        self.hires = dict(query(path, "select id, created_date from raw.user"))
+        self.changes: dict[str, list[tuple]] = {}
+        for opp, changed, row_id, old, new in query(
+            path,
+            "select opportunity_id, created_date, id, old_value, new_value from raw.opportunity_field_history"
+            " where not is_deleted and field = 'Owner' and new_value like '005%' order by 1, 2, 3",
+        ):
+            self.changes.setdefault(opp, []).append((changed, row_id, old, new))
+
+    def owner_at(self, opp: str, current_owner: str, moment: datetime) -> str:
+        changes = self.changes.get(opp, [])
+        done = [c for c in changes if c[0] <= moment]
+        return done[-1][3] if done else changes[0][2] if changes else current_owner
+
+    def credited(self, owner: str | None, moment: datetime) -> str | None:
+        hired = self.hires.get(owner)
+        return UNASSIGNED if hired is not None and hired > moment else owner
+
+    def credited_at(self, opp: str, current_owner: str, moment: datetime) -> str | None:
+        return self.credited(self.owner_at(opp, current_owner, moment), moment)
+
+
+class Rates:
+    """Dated conversion rates: units of a currency per unit of the corporate currency, each
+    holding until the currency's next rate starts."""
+
+    def __init__(self, path: Path) -> None:
+        self.by_currency: dict[str, list[tuple[date, date | None, Decimal]]] = {}
+        for code, start, next_start, rate_value in query(
+            path, "select iso_code, start_date, next_start_date, conversion_rate from raw.dated_conversion_rate"
+                  " order by 1, 2",
+        ):
+            self.by_currency.setdefault(code, []).append((start, next_start, Decimal(str(rate_value))))
+
+    def to_corporate(self, amount: Decimal | None, currency: str | None, day: date) -> Decimal | None:
+        if amount is None or currency in (None, CORPORATE_CURRENCY):
+            return None if amount is None else Decimal(amount)
+        ranges = self.by_currency.get(currency, [])
+        index = bisect_right([start for start, _, _ in ranges], day) - 1
+        if index < 0:
+            return None
+        start, next_start, rate_value = ranges[index]
+        following = ranges[index + 1][0] if index + 1 < len(ranges) else None
+        ends = [d for d in (next_start, following) if d is not None]
+        if ends and day >= min(ends):
+            return None
+        # to six decimals, then to the cent, as the models do
+        quotient = (Decimal(amount) / rate_value).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+        return quotient.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def stage_catalogue() -> dict[str, dict[str, str]]:
+    return {key(row["stage_name"]): row for row in seed("stage_catalogue")}
+
+
+def load_deals(path: Path, ownership: Ownership, rates: Rates) -> dict[str, dict]:
+    """The live deals the CRM held at as_of, each as its last history row at or before
+    as_of left it, with who created it, who closed it (owner when it entered its closed
+    stage, else on its close date) and who owns it at as_of, and its amount in the
+    corporate currency at the close date's rate (an open deal's: as_of's)."""
+    catalogue = stage_catalogue()
+    history: dict[str, list[tuple]] = {}
+    for opp, changed, hid, stage, amount, probability, close_day, currency in query(
+        path,
+        "select opportunity_id, created_date, id, stage_name, amount, probability, close_date, currency_iso_code"
+        " from raw.opportunity_history where not is_deleted order by 1, 2, 3",
+    ):
+        if changed <= AS_OF:
+            history.setdefault(opp, []).append((changed, hid, stage, amount, probability, close_day, currency))
+    deals = {}
+    for (oid, owner, created, stage, amount, close_day, is_closed, is_won, account, currency,
+         probability) in query(
+        path,
+        "select id, owner_id, created_date, stage_name, amount, close_date, is_closed, is_won, account_id,"
+        " currency_iso_code, probability from raw.opportunity where not is_deleted",
+    ):
+        if created > AS_OF:
+            continue
+        rows = history.get(oid, [])
+        closed_at = None
+        if rows:
+            _, _, stage, amount, probability, close_day, row_currency = rows[-1]
+            currency = row_currency or currency
+            flags = catalogue[key(stage)]
+            is_closed, is_won = flags["is_closed"] == "true", flags["is_won"] == "true"
+            if is_closed:
+                closed_at = stays([(r[0], r[1], r[2]) for r in rows])[-1][1]
+        if is_closed and closed_at is None:
+            closed_at = datetime.combine(close_day, datetime.min.time())
+        rate_day = close_day if is_closed else AS_OF.date()
+        deals[oid] = {
+            "owner": ownership.credited_at(oid, owner, AS_OF),
+            "creator": ownership.credited_at(oid, owner, created),
+            "closer": ownership.credited_at(oid, owner, closed_at) if is_closed else None,
+            "current_owner": owner, "created": created, "close_date": close_day, "closed_at": closed_at,
+            "is_closed": is_closed, "is_won": is_won, "stage": stage, "probability": probability,
+            "amount": rates.to_corporate(amount, currency, rate_day), "currency": currency or CORPORATE_CURRENCY,
+            "account": account, "history": rows,
+        }
+    return deals
+
+
 def load_crm(path: Path) -> dict:
-    """The live records the CRM held at as_of, with each activity typed and flagged."""
+    """The live records the CRM held at as_of, with each activity typed and flagged and
+    credited to its owner from the owner's hire on."""
+    ownership = Ownership(path)
     conversation = {key(r["call_disposition"]) for r in seed("call_dispositions") if r["is_conversation"] == "true"}
     activities: list[Activity] = []
     for (owner, who, what, raw_type, subtype, status, activity_day, created, call_type,
@@ -102,7 +216,7 @@ def load_crm(path: Path) -> dict:
         day = activity_day or created.date()
         is_call = kind == "call"
         activities.append(Activity(
-            owner, who, what, kind, is_sales,
+            ownership.credited(owner, datetime.combine(day, datetime.max.time())), who, what, kind, is_sales,
             is_done=(status is None or key(status) == "completed") and day <= AS_OF.date(),
             is_outbound=is_call and key(call_type) == "outbound",
             is_conversation=is_call and key(disposition) in conversation,
@@ -115,23 +229,16 @@ def load_crm(path: Path) -> dict:
         if created > AS_OF:
             continue
         kind, is_sales = activity_type("event", raw_type, None)
+        owner = ownership.credited(owner, datetime.combine(start.date(), datetime.max.time()))
         activities.append(Activity(owner, who, what, kind, is_sales, start <= AS_OF, False, False, start.date(), start))
-    opportunities = {
-        oid: {"owner": owner, "created": created, "close_date": close_date, "is_closed": is_closed, "is_won": is_won,
-              "amount": amount, "account": account}
-        for oid, owner, created, close_date, is_closed, is_won, amount, account in query(
-            path,
-            "select id, owner_id, created_date, close_date, is_closed, is_won, amount, account_id"
-            " from raw.opportunity where not is_deleted",
-        )
-        if created <= AS_OF
-    }
+    opportunities = load_deals(path, ownership, Rates(path))
     leads = {
         lid: {"owner": owner, "created": created}
         for lid, owner, created in query(path, "select id, owner_id, created_date from raw.lead where not is_deleted")
         if created <= AS_OF
     }
-    users = {uid: (active, created) for uid, active, created in query(path, "select id, is_active, created_date from raw.user")}
+    users = {uid: (active, created) for uid, active, created in query(
+        path, "select id, is_active, created_date from raw.user") if created is None or created <= AS_OF}
     managers = dict(query(path, "select id, manager_id from raw.user"))
     quotas = query(
         path,

@@ -25,13 +25,14 @@ def crm(built_demo: tuple[Path, BuildSummary]) -> dict:
 
 
 def rep_months(crm: dict) -> set[tuple[str, date]]:
-    """Every month each rep was on the team, from first seen to as_of (active) or the
-    last record (inactive), never before the data's first month."""
+    """Every month each rep was on the team, from the hire (the first record for a user
+    the CRM does not hold) to as_of (active) or the last record credited to them
+    (inactive), never before the data's first month."""
     records: list[tuple[str, date, bool]] = [(a.owner, a.day, True) for a in crm["activities"]]
     for opp in crm["opportunities"].values():
-        records.append((opp["owner"], opp["created"].date(), True))
+        records.append((opp["creator"], opp["created"].date(), True))
         if opp["is_closed"]:
-            records.append((opp["owner"], opp["close_date"], True))
+            records.append((opp["closer"], opp["close_date"], True))
     records += [(lead["owner"], lead["created"].date(), True) for lead in crm["leads"].values()]
     records += [(owner, start, False) for owner, start in crm["rep_quota_starts"]]
     records = [r for r in records if r[1] <= AS_OF.date() and r[0] is not None]
@@ -42,9 +43,9 @@ def rep_months(crm: dict) -> set[tuple[str, date]]:
         spans[owner] = [min(first, day), max(last, day)]
     months = set()
     for owner, (first, last) in spans.items():
-        active, created = crm["users"].get(owner, (False, None))
-        if created is not None:
-            first = min(first, created.date())
+        active, hired = crm["users"].get(owner, (False, None))
+        if hired is not None:
+            first = hired.date()
         month = max(month_of(first), data_start)
         end = month_of(AS_OF.date() if active else last)
         while month <= end:
@@ -74,7 +75,7 @@ def test_rep_activity_monthly(crm: dict) -> None:
         cell["outbound"] += a.is_outbound
         cell["conversations"] += a.is_outbound and a.is_conversation
     for opp in crm["opportunities"].values():
-        cells[(opp["owner"], month_of(opp["created"].date()))]["created"] += 1
+        cells[(opp["creator"], month_of(opp["created"].date()))]["created"] += 1
     expected_keys = rep_months(crm)
     assert set(cells) <= expected_keys, "an activity or deal falls outside its rep's months"
     mart = {
@@ -114,7 +115,7 @@ def test_rep_funnel_monthly(crm: dict) -> None:
             meetings[(a.owner, month_of(a.day))] += a.kind == "meeting"
     for opp in crm["opportunities"].values():
         if opp["is_won"]:
-            won[(opp["owner"], month_of(opp["close_date"]))] += 1
+            won[(opp["closer"], month_of(opp["close_date"]))] += 1
     mart = {
         (row[0], row[1]): row[2:]
         for row in query(
@@ -153,7 +154,8 @@ def test_follow_up_counts_and_summary(crm: dict) -> None:
     groups: dict[tuple, dict[str, list[int]]] = defaultdict(lambda: {"won": [], "lost": []})
     for deal_id, deal in crm["opportunities"].items():
         if deal["is_closed"]:
-            groups[(deal["owner"], month_of(deal["close_date"]))]["won" if deal["is_won"] else "lost"].append(expected[deal_id])
+            groups[(deal["closer"], month_of(deal["close_date"]))]["won" if deal["is_won"] else "lost"].append(
+                expected[deal_id])
     mart = {
         (row[0], row[1]): row[2:]
         for row in query(

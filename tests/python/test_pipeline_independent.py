@@ -12,7 +12,7 @@ import pytest
 
 from salesperf.dbt_build import BuildSummary
 from tests.python.helpers import query
-from tests.python.independent import AS_OF, close, stays
+from tests.python.independent import AS_OF, Ownership, Rates, close, load_deals, stays
 
 CLOSED = {"Closed Won", "Closed Lost"}
 DEFAULT_PROBABILITY = {
@@ -26,27 +26,11 @@ DEFAULT_PROBABILITY = {
 def raw(built_demo: tuple[Path, BuildSummary]) -> dict:
     path, summary = built_demo
     assert summary.success
-    opportunities = {
-        row[0]: {"owner": row[1], "stage": row[2], "amount": row[3], "close_date": row[4],
-                 "created": row[5], "is_won": row[6], "is_closed": row[7]}
-        for row in query(
-            path,
-            "select id, owner_id, stage_name, amount, close_date, created_date, is_won, is_closed"
-            " from raw.opportunity where not is_deleted",
-        )
-        if row[5] <= AS_OF
-    }
-    history: dict[str, list[tuple]] = defaultdict(list)
-    for opp, hid, created, stage, amount, probability in query(
-        path,
-        "select opportunity_id, id, created_date, stage_name, amount, probability"
-        " from raw.opportunity_history where not is_deleted",
-    ):
-        if opp in opportunities and created <= AS_OF:
-            history[opp].append((created, hid, stage, amount, probability))
-    for rows in history.values():
-        rows.sort(key=lambda r: (r[0], r[1]))
-    return {"path": path, "opportunities": opportunities, "history": history}
+    ownership, rates = Ownership(path), Rates(path)
+    opportunities = load_deals(path, ownership, rates)
+    history = {oid: deal["history"] for oid, deal in opportunities.items() if deal["history"]}
+    return {"path": path, "opportunities": opportunities, "history": history, "ownership": ownership,
+            "rates": rates}
 
 
 def test_win_rate_by_rep_and_close_month(raw: dict) -> None:
@@ -54,7 +38,7 @@ def test_win_rate_by_rep_and_close_month(raw: dict) -> None:
     for opp in raw["opportunities"].values():
         if not opp["is_closed"]:
             continue
-        key = (opp["owner"], opp["close_date"].replace(day=1))
+        key = (opp["closer"], opp["close_date"].replace(day=1))
         cell = counts[key]
         if opp["is_won"]:
             cell[0] += 1
@@ -108,16 +92,18 @@ def test_month_end_open_pipeline(raw: dict) -> None:
         month = following
     expected: dict[tuple, list] = defaultdict(lambda: [0, 0.0, 0.0])
     for opp_id, rows in raw["history"].items():
-        owner = raw["opportunities"][opp_id]["owner"]
+        deal = raw["opportunities"][opp_id]
         for month_end in month_ends:
             moment = datetime.combine(month_end + timedelta(days=1), datetime.min.time())
             held = [r for r in rows if r[0] < moment]
             if not held:
                 continue
-            _, _, stage, amount, probability = held[-1]
+            _, _, stage, amount, probability, _, currency = held[-1]
             if stage in CLOSED:
                 continue
             probability = DEFAULT_PROBABILITY[stage] if probability is None else float(probability)
+            amount = raw["rates"].to_corporate(amount, currency or deal["currency"], month_end)
+            owner = raw["ownership"].credited_at(opp_id, deal["current_owner"], moment)
             cell = expected[(month_end, owner, stage)]
             cell[0] += 1
             cell[1] += float(amount or 0)
@@ -158,7 +144,8 @@ def test_stage_conversion_by_cohort_month(raw: dict) -> None:
             if not times:
                 continue
             next_position = position + 1 if position < len(OPEN_STAGES) else WON_ORDER
-            cell = expected[(opp["owner"], min(times).date().replace(day=1), stage)]
+            owner = raw["ownership"].credited_at(opp_id, opp["current_owner"], min(times))
+            cell = expected[(owner, min(times).date().replace(day=1), stage)]
             cell[0] += 1
             cell[1] += any(order >= next_position for order, _ in reach)
             cell[2] += (not opp["is_closed"]) and opp["stage"] == stage

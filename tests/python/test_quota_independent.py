@@ -44,8 +44,8 @@ def quota_actuals(crm: dict) -> dict[str, tuple[str, Decimal, Decimal]]:
         reps = {owner} if scope == "rep" else members[owner]
         if quota_type == "revenue":
             actual = sum(
-                (Decimal(opp["amount"]) for opp in crm["opportunities"].values()
-                 if opp["is_won"] and opp["owner"] in reps and start <= opp["close_date"] < end),
+                (opp["amount"] for opp in crm["opportunities"].values()
+                 if opp["is_won"] and opp["closer"] in reps and start <= opp["close_date"] < end),
                 Decimal(0),
             )
         else:
@@ -83,8 +83,8 @@ def test_rep_ltv_per_year_and_all_time(crm: dict) -> None:
     for opp_id, opp in crm["opportunities"].items():
         if not opp["is_won"] or opp["account"] is None:
             continue
-        lifetime[opp["account"]] += Decimal(opp["amount"])
-        candidate = (opp["close_date"], opp_id, opp["owner"])
+        lifetime[opp["account"]] += opp["amount"]
+        candidate = (opp["close_date"], opp_id, opp["closer"])
         if opp["account"] not in first_win or candidate < first_win[opp["account"]]:
             first_win[opp["account"]] = candidate
     cells: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])

@@ -1,6 +1,7 @@
 {#-
     Tasks and events as one list of activities recorded by as_of, each typed by the
-    activity type map and flagged: completed, outbound call, conversation.
+    activity type map and flagged: completed, outbound call, conversation. An activity is
+    its own owner's, from the owner's hire on; one dated before it is 'unassigned'.
 -#}
 {%- set completed_statuses = [] -%}
 {%- for status in var('completed_task_statuses') -%}
@@ -30,6 +31,12 @@ activity_types as (
 call_dispositions as (
 
     select * from {{ ref('stg_config__call_dispositions') }}
+
+),
+
+owners as (
+
+    select * from {{ ref('stg_crm__users') }}
 
 ),
 
@@ -128,7 +135,11 @@ final as (
     select
         -- ids
         recorded.activity_id,
-        recorded.rep_id,
+        case
+            when recorded.activity_date < cast(owners.created_at as date)
+                then {{ unassigned_rep_id() }}
+            else recorded.rep_id
+        end as rep_id,
         recorded.who_id,
         recorded.what_id,
         recorded.account_id,
@@ -183,6 +194,8 @@ final as (
             and type_matches.match_rank = 1
     left join call_dispositions
         on {{ match_key('recorded.call_disposition') }} = call_dispositions.call_disposition_key
+    left join owners
+        on recorded.rep_id = owners.user_id
     cross join as_of
 
 )

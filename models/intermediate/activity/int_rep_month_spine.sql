@@ -1,16 +1,19 @@
 {#-
     One row per rep and month the rep was on the team, so that monthly marts show a month
-    with nothing in it as zeros instead of leaving it out. A rep is any user who owns an
-    activity, an opportunity or a lead, or holds a rep quota. The months run from the
-    month the rep was first seen (user created or first record) to the month of as_of for
-    an active user, or to the month of the last record for one no longer active (the CRM
-    keeps no deactivation date); never before the first month the CRM has data for.
+    with nothing in it as zeros instead of leaving it out. A rep is any user credited with
+    an activity, an opportunity created or closed, or a lead, or who holds a rep quota. The
+    months run from the rep's hire month (the user's creation; the first record for a user
+    the CRM does not hold) to the month of as_of for an active user, or to the month of the
+    last record for one no longer active (the CRM keeps no deactivation date); never before
+    the first month the CRM has data for.
 -#}
 with
 
 users as (
 
-    select * from {{ ref('stg_crm__users') }}
+    -- the users the CRM held at as_of, as in dim_reps
+    select * from {{ ref('dim_reps') }}
+    where is_crm_user
 
 ),
 
@@ -22,7 +25,7 @@ activities as (
 
 opportunities as (
 
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_as_of') }}
 
 ),
 
@@ -55,7 +58,7 @@ owned_records as (
     union all
 
     select
-        rep_id,
+        creating_rep_id as rep_id,
         cast(created_at as date) as record_date,
         true as is_crm_data
     from opportunities
@@ -63,7 +66,7 @@ owned_records as (
     union all
 
     select
-        rep_id,
+        closing_rep_id as rep_id,
         close_date as record_date,
         true as is_crm_data
     from opportunities
@@ -122,19 +125,17 @@ tenure as (
 
     select
         reps.rep_id,
-        cast({{ dbt.date_trunc('month', 'case
-            when users.created_at is not null
-                and cast(users.created_at as date) < reps.first_record_date
-                then cast(users.created_at as date)
-            else reps.first_record_date
-        end') }} as date) as first_month,
+        cast(
+            {{ dbt.date_trunc('month', 'coalesce(users.hire_date, reps.first_record_date)') }}
+            as date
+        ) as first_month,
         cast({{ dbt.date_trunc('month', 'case
             when users.is_active then as_of.as_of_date
             else reps.last_record_date
         end') }} as date) as last_month
     from reps
     left join users
-        on reps.rep_id = users.user_id
+        on reps.rep_id = users.rep_id
     cross join as_of
 
 ),

@@ -40,6 +40,7 @@ opportunity_versions as (
         versions.stage_name,
         versions.stage_key,
         versions.forecast_category,
+        versions.currency_code,
         versions.amount,
         versions.probability,
         versions.close_date,
@@ -64,6 +65,7 @@ recorded_changes as (
         history.stage_name,
         history.stage_key,
         history.forecast_category,
+        history.currency_code,
         history.amount,
         history.probability,
         history.close_date,
@@ -105,6 +107,7 @@ final as (
         stage_name,
         stage_key,
         forecast_category,
+        currency_code,
 
         -- numerics
         amount,

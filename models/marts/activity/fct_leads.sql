@@ -20,7 +20,14 @@ as_of as (
 
 leads_to_date as (
 
-    select leads.*
+    -- the leads the CRM held at as_of; one converted after as_of's day is not converted yet
+    select
+        leads.*,
+        coalesce(leads.is_converted, false)
+        and (
+            leads.converted_date is null
+            or leads.converted_date <= cast(as_of.as_of_at as date)
+        ) as is_converted_by_as_of
     from leads
     cross join as_of
     where leads.created_at <= as_of.as_of_at
@@ -51,8 +58,12 @@ final as (
         -- ids
         leads_to_date.lead_id,
         leads_to_date.rep_id,
-        leads_to_date.converted_opportunity_id,
-        leads_to_date.converted_account_id,
+        case
+            when leads_to_date.is_converted_by_as_of then leads_to_date.converted_opportunity_id
+        end as converted_opportunity_id,
+        case
+            when leads_to_date.is_converted_by_as_of then leads_to_date.converted_account_id
+        end as converted_account_id,
 
         -- strings
         leads_to_date.lead_status,
@@ -67,12 +78,13 @@ final as (
         ) }} as double precision) / 60 as response_minutes,
 
         -- booleans
-        coalesce(leads_to_date.is_converted, false) as is_converted,
+        leads_to_date.is_converted_by_as_of as is_converted,
         first_responses.first_response_at is not null as is_responded,
 
         -- dates
         cast(leads_to_date.created_at as date) as created_date,
-        leads_to_date.converted_date,
+        case when leads_to_date.is_converted_by_as_of then leads_to_date.converted_date end
+            as converted_date,
 
         -- timestamps
         leads_to_date.created_at,

@@ -44,8 +44,9 @@ activity_counts as (
 
 opportunities_created as (
 
+    -- credited to the owner when the deal was created
     select
-        rep_id,
+        creating_rep_id as rep_id,
         cast({{ dbt.date_trunc('month', 'created_date') }} as date) as month_start,
         count(*) as opportunities_created
     from opportunities

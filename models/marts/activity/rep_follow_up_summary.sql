@@ -9,8 +9,9 @@ closed_opportunities as (
 
 monthly as (
 
+    -- credited to the owner when the deal closed
     select
-        rep_id,
+        closing_rep_id as rep_id,
         cast({{ dbt.date_trunc('month', 'close_date') }} as date) as month_start,
         count(*) as closed_opportunities,
         count(case when is_won then 1 end) as won_opportunities,

@@ -15,8 +15,9 @@ won_opportunities as (
 
 won_by_month as (
 
+    -- credited to the owner when the deal closed
     select
-        rep_id,
+        closing_rep_id as rep_id,
         cast({{ dbt.date_trunc('month', 'close_date') }} as date) as month_start,
         count(*) as deals_won,
         sum(amount) as won_amount

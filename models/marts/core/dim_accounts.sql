@@ -8,7 +8,10 @@ with
 
 accounts as (
 
-    select * from {{ ref('stg_crm__accounts') }}
+    -- the accounts the CRM held at as_of
+    select *
+    from {{ ref('stg_crm__accounts') }}
+    where created_at is null or created_at <= {{ to_reporting_time(as_of()) }}
 
 ),
 
@@ -22,10 +25,10 @@ won_deals as (
 ranked_wins as (
 
     -- the deal that made the account a customer: the earliest close date, ties to the
-    -- smallest opportunity id
+    -- smallest opportunity id; the rep who closed it acquired the customer
     select
         account_id,
-        rep_id,
+        closing_rep_id as rep_id,
         lead_source,
         close_date,
         row_number() over (

@@ -1,8 +1,18 @@
 with
 
+as_of as (
+
+    select {{ to_reporting_time(as_of()) }} as as_of_at
+
+),
+
 users as (
 
-    select * from {{ ref('stg_crm__users') }}
+    -- the users the CRM held at as_of: a user created later did not exist yet
+    select crm_users.*
+    from {{ ref('stg_crm__users') }} as crm_users
+    cross join as_of
+    where crm_users.created_at is null or crm_users.created_at <= as_of.as_of_at
 
 ),
 
@@ -14,13 +24,22 @@ roles as (
 
 referenced_users as (
 
-    -- every user a record names as its owner, cost or a user's manager; a connector that
-    -- syncs only some users leaves ids here that the user table lacks
+    -- every user a record the CRM held at as_of names as its owner (of a deal at any time
+    -- up to as_of), cost or a user's manager; a connector that syncs only some users leaves
+    -- ids here that the user table lacks
     select rep_id as user_id from {{ ref('int_activities_typed') }}
     union
-    select rep_id as user_id from {{ ref('stg_crm__opportunities') }}
+    select owner_periods.owner_id as user_id
+    from {{ ref('int_opportunity_owner_periods') }} as owner_periods
+    inner join {{ ref('int_opportunities_as_of') }} as opportunities
+        on owner_periods.opportunity_id = opportunities.opportunity_id
+    cross join as_of
+    where owner_periods.owned_from is null or owner_periods.owned_from <= as_of.as_of_at
     union
-    select rep_id as user_id from {{ ref('stg_crm__leads') }}
+    select leads.rep_id as user_id
+    from {{ ref('stg_crm__leads') }} as leads
+    cross join as_of
+    where leads.created_at <= as_of.as_of_at
     union
     select owner_id as user_id from {{ ref('stg_crm__quotas') }}
     union
@@ -36,17 +55,10 @@ unknown_users as (
     from referenced_users
     left join users
         on referenced_users.user_id = users.user_id
-    where referenced_users.user_id is not null and users.user_id is null
-
-),
-
-first_deals as (
-
-    select
-        rep_id,
-        min(cast(created_at as date)) as first_opportunity_date
-    from {{ ref('stg_crm__opportunities') }}
-    group by 1
+    where
+        referenced_users.user_id is not null
+        and referenced_users.user_id != {{ unassigned_rep_id() }}
+        and users.user_id is null
 
 ),
 
@@ -70,24 +82,18 @@ final as (
         coalesce(users.is_active, false) as is_active,
         true as is_crm_user,
 
-        -- dates: a rep is first seen when the CRM created the user or the rep's first
-        -- deal, whichever came first (users are sometimes created after their first deal
-        -- in a migration)
-        case
-            when first_deals.first_opportunity_date is null then cast(users.created_at as date)
-            when users.created_at is null then first_deals.first_opportunity_date
-            when first_deals.first_opportunity_date < cast(users.created_at as date)
-                then first_deals.first_opportunity_date
-            else cast(users.created_at as date)
-        end as hire_date
+        -- dates: a rep's tenure starts when the CRM created the user (the hire); no credit,
+        -- activity or rep-month is theirs before it
+        cast(users.created_at as date) as hire_date,
+
+        -- timestamps
+        users.created_at as hired_at
 
     from users
     left join roles
         on users.user_role_id = roles.user_role_id
     left join users as managers
         on users.manager_id = managers.user_id
-    left join first_deals
-        on users.user_id = first_deals.rep_id
 
 ),
 
@@ -96,7 +102,7 @@ unknown_reps as (
     -- their records still count for them; what the CRM would say of them is unknown
     select
         -- ids
-        unknown_users.user_id as rep_id,
+        user_id as rep_id,
         cast(null as {{ dbt.type_string() }}) as manager_id,
         cast(null as {{ dbt.type_string() }}) as team_id,
 
@@ -112,15 +118,48 @@ unknown_reps as (
         false as is_active,
         false as is_crm_user,
 
-        -- dates
-        first_deals.first_opportunity_date as hire_date
+        -- dates: nothing says when they were hired
+        cast(null as date) as hire_date,
+
+        -- timestamps
+        cast(null as {{ dbt.type_timestamp() }}) as hired_at
 
     from unknown_users
-    left join first_deals
-        on unknown_users.user_id = first_deals.rep_id
+
+),
+
+unassigned as (
+
+    -- holds the credit for facts no rep can take: an event before the owner's hire with no
+    -- ownership history to say who held the deal then
+    select
+        -- ids
+        {{ unassigned_rep_id() }} as rep_id,
+        cast(null as {{ dbt.type_string() }}) as manager_id,
+        cast(null as {{ dbt.type_string() }}) as team_id,
+
+        -- strings
+        'Unassigned' as rep_name,
+        cast(null as {{ dbt.type_string() }}) as email,
+        cast(null as {{ dbt.type_string() }}) as title,
+        cast(null as {{ dbt.type_string() }}) as region,
+        cast(null as {{ dbt.type_string() }}) as team_name,
+        cast(null as {{ dbt.type_string() }}) as manager_name,
+
+        -- booleans
+        false as is_active,
+        false as is_crm_user,
+
+        -- dates
+        cast(null as date) as hire_date,
+
+        -- timestamps
+        cast(null as {{ dbt.type_timestamp() }}) as hired_at
 
 )
 
 select * from final
 union all
 select * from unknown_reps
+union all
+select * from unassigned

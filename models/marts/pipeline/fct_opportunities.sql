@@ -8,7 +8,8 @@ with
 
 opportunities as (
 
-    select * from {{ ref('stg_crm__opportunities') }}
+    -- the deals the CRM held at as_of, each as it stood then
+    select * from {{ ref('int_opportunities_as_of') }}
 
 ),
 
@@ -36,23 +37,27 @@ activities as (
 
 ),
 
-as_of as (
-
-    select {{ to_reporting_time(as_of()) }} as as_of_at
-
-),
-
 line_item_totals as (
 
-    -- gross profit is price less standard cost; a product without a cost leaves it null
+    -- gross profit is price (in the corporate currency, at the deal's rate date) less
+    -- standard cost (kept in the corporate currency); a product without a cost leaves it null
     select
         line_items.opportunity_id,
         sum(line_items.quantity) as units,
-        sum(line_items.total_price - line_items.quantity * products.unit_cost) as gross_profit
+        sum(
+            {{ in_corporate_currency('line_items.total_price', 'rates') }}
+            - line_items.quantity * products.unit_cost
+        ) as gross_profit
 
     from line_items
+    inner join opportunities
+        on line_items.opportunity_id = opportunities.opportunity_id
     left join products
         on line_items.product_id = products.product_id
+    {{ rate_on_join(
+        'rates', 'coalesce(line_items.currency_code, opportunities.currency_code)',
+        'opportunities.rate_date',
+    ) }}
     group by 1
 
 ),
@@ -81,6 +86,8 @@ final as (
         -- ids
         opportunities.opportunity_id,
         opportunities.rep_id,
+        opportunities.creating_rep_id,
+        opportunities.closing_rep_id,
         opportunities.account_id,
 
         -- strings
@@ -90,9 +97,12 @@ final as (
         opportunities.opportunity_type,
         opportunities.lead_source,
         opportunities.forecast_category,
+        opportunities.currency_code,
 
         -- numerics
         opportunities.amount,
+        opportunities.amount_in_currency,
+        opportunities.conversion_rate,
         opportunities.probability,
         stages.stage_order,
         cast(line_item_totals.units as {{ dbt.type_numeric() }}) as units,
@@ -118,9 +128,11 @@ final as (
         -- dates
         opportunities.close_date,
         cast(opportunities.created_at as date) as created_date,
+        opportunities.rate_date,
 
         -- timestamps
-        opportunities.created_at{% for column in pass_through_columns('opportunity') %},
+        opportunities.created_at,
+        opportunities.closed_at{% for column in pass_through_columns('opportunity') %},
         opportunities.{{ adapter.quote(column.alias) }}{% endfor %}
 
     from opportunities
@@ -130,8 +142,6 @@ final as (
         on opportunities.opportunity_id = line_item_totals.opportunity_id
     left join selling_activities
         on opportunities.opportunity_id = selling_activities.opportunity_id
-    cross join as_of
-    where opportunities.created_at <= as_of.as_of_at
 
 )
 

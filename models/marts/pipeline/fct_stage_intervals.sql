@@ -8,7 +8,7 @@ stays as (
 
 opportunities as (
 
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_as_of') }}
 
 ),
 
@@ -18,7 +18,8 @@ final as (
         -- ids
         {{ row_key(['stays.opportunity_id', 'stays.stay_number']) }} as stage_interval_id,
         stays.opportunity_id,
-        opportunities.rep_id,
+        -- the owner when the stay began
+        {{ credited_rep_id('owner_then', 'stays.entered_at') }} as rep_id,
 
         -- strings
         stays.stage_name,
@@ -42,6 +43,7 @@ final as (
     from stays
     inner join opportunities
         on stays.opportunity_id = opportunities.opportunity_id
+    {{ owner_at_join('owner_then', 'stays.opportunity_id', 'stays.entered_at') }}
 
 )
 

@@ -86,15 +86,26 @@ reached as (
 
 ),
 
+reached_by_rep as (
+
+    -- credited to the owner when the deal reached the stage
+    select
+        reached.*,
+        {{ credited_rep_id('owner_then', 'reached.reached_at') }} as rep_id
+    from reached
+    {{ owner_at_join('owner_then', 'reached.opportunity_id', 'reached.reached_at') }}
+
+),
+
 final as (
 
     select
         {{ row_key([
-            'opportunities.rep_id',
+            'reached.rep_id',
             'cast(' ~ dbt.date_trunc('month', 'reached.reached_at') ~ ' as date)',
             'reached.from_stage',
         ]) }} as rep_stage_conversion_id,
-        opportunities.rep_id,
+        reached.rep_id,
         cast({{ dbt.date_trunc('month', 'reached.reached_at') }} as date) as cohort_month,
         reached.from_stage,
         reached.to_stage,
@@ -108,7 +119,7 @@ final as (
         ) as still_open,
         {{ safe_divide('sum(reached.reached_next)', 'count(*)') }} as conversion_rate
 
-    from reached
+    from reached_by_rep as reached
     inner join opportunities
         on reached.opportunity_id = opportunities.opportunity_id
     group by 1, 2, 3, 4, 5

@@ -43,9 +43,9 @@ as_of as (
 
 won_months as (
 
-    -- won deals count in the month of their close date
+    -- won deals count in the month of their close date, for the owner when they closed
     select
-        rep_id,
+        closing_rep_id as rep_id,
         cast({{ dbt.date_trunc('month', 'close_date') }} as date) as month_start,
         sum(amount) as revenue,
         coalesce(sum(gross_profit), 0) as gross_profit,

@@ -56,7 +56,8 @@ referral_sources as (
 deals_classified as (
 
     select
-        opportunities.rep_id,
+        opportunities.creating_rep_id,
+        opportunities.closing_rep_id,
         opportunities.amount,
         opportunities.is_closed,
         opportunities.is_won,
@@ -72,8 +73,9 @@ deals_classified as (
 
 created_deals as (
 
+    -- credited to the owner when the deal was created
     select
-        rep_id,
+        creating_rep_id as rep_id,
         created_month as month_start,
         sum(amount) as pipeline_generated,
         count(case when is_upsell then 1 end) as upsell_attempts,
@@ -85,8 +87,9 @@ created_deals as (
 
 closed_deals as (
 
+    -- credited to the owner when the deal closed
     select
-        rep_id,
+        closing_rep_id as rep_id,
         close_month as month_start,
         count(case when is_upsell and is_won then 1 end) as upsells_won,
         count(case when is_upsell and not is_won then 1 end) as upsells_lost,

@@ -21,6 +21,7 @@ final as (
         opportunity_type,
         lead_source,
         forecast_category,
+        currency_code,
         {%- for column in pass_through_columns('opportunity') %}
         {{ adapter.quote(column.alias) }},
         {%- endfor %}

@@ -18,6 +18,7 @@ final as (
         stage_name,
         stage_key,
         forecast_category,
+        currency_code,
 
         -- numerics
         amount,

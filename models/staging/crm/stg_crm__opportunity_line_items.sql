@@ -14,6 +14,9 @@ final as (
         opportunity_id,
         product_id,
 
+        -- strings
+        currency_code,
+
         -- numerics
         quantity,
         unit_price,

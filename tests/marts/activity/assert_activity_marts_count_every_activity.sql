@@ -1,5 +1,5 @@
--- Every completed sales activity, opportunity created and lead counts once, in its rep's row
--- of its month: the monthly marts lose nothing and count nothing twice.
+-- Every completed sales activity, opportunity created (for its creating rep) and lead counts
+-- once, in its rep's row of its month: the monthly marts lose nothing and count nothing twice.
 {{ config(store_failures=true) }}
 
 with
@@ -14,7 +14,7 @@ activities as (
 opportunities as (
 
     select * from {{ ref('fct_opportunities') }}
-    where rep_id is not null
+    where creating_rep_id is not null
 
 ),
 
@@ -60,7 +60,7 @@ facts as (
 
     select
         'opportunities_created' as measure,
-        rep_id,
+        creating_rep_id as rep_id,
         count(*) as in_facts
     from opportunities
     group by 1, 2

@@ -1,5 +1,5 @@
--- Every deal a rep won with a close date up to the month of as_of counts once in
--- rep_funnel_monthly, in the month of its close date.
+-- Every deal a rep won (owned at its close) with a close date up to the month of as_of
+-- counts once in rep_funnel_monthly, in the month of its close date.
 {{ config(store_failures=true) }}
 
 with
@@ -7,7 +7,7 @@ with
 won_opportunities as (
 
     select * from {{ ref('fct_opportunities') }}
-    where is_won and rep_id is not null
+    where is_won and closing_rep_id is not null
 
 ),
 
@@ -26,7 +26,7 @@ as_of as (
 won_by_rep as (
 
     select
-        won_opportunities.rep_id,
+        won_opportunities.closing_rep_id as rep_id,
         count(*) as in_facts
     from won_opportunities
     cross join as_of

@@ -5,4 +5,4 @@
 
 select rep_id
 from {{ ref('dim_reps') }}
-where not is_crm_user
+where not is_crm_user and rep_id != {{ unassigned_rep_id() }}

@@ -1,6 +1,8 @@
 -- A quota's owner is a CRM user, and a rep quota's owner was on the team when its period began
 -- (hired by the end of that month, and not gone before it): checked where the CRM sent its
--- users (a missing user table leaves nothing to check against).
+-- users (a missing user table leaves nothing to check against). Quotas are a plan loaded
+-- now, so owners and hires are read from the user table as loaded, not as it stood at a past
+-- as_of; whether a rep had gone is known only for periods begun by as_of.
 {{ config(store_failures=true) }}
 
 with
@@ -13,7 +15,17 @@ quotas as (
 
 reps as (
 
-    select * from {{ ref('dim_reps') }}
+    select
+        user_id as rep_id,
+        is_active,
+        cast(created_at as date) as hire_date
+    from {{ ref('stg_crm__users') }}
+
+),
+
+as_of as (
+
+    select cast({{ to_reporting_time(as_of()) }} as date) as as_of_date
 
 ),
 
@@ -40,8 +52,10 @@ checked as (
         reps.hire_date,
         reps.is_active,
         last_months.last_month,
-        case when reps.is_crm_user then reps.rep_id end as known_owner_id
+        reps.rep_id as known_owner_id,
+        quotas.period_start <= as_of.as_of_date as has_begun
     from quotas
+    cross join as_of
     left join reps
         on quotas.owner_id = reps.rep_id
     left join last_months
@@ -51,7 +65,7 @@ checked as (
 
 users_landed as (
 
-    select count(case when is_crm_user then 1 end) > 0 as has_users from reps
+    select count(*) > 0 as has_users from reps
 
 ),
 
@@ -74,6 +88,7 @@ problems as (
                 ]) }}
             when
                 scope = 'rep'
+                and has_begun
                 and not is_active
                 and (last_month is null or last_month < period_start)
                 then {{ dbt.concat([

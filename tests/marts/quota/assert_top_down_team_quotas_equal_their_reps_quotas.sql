@@ -1,5 +1,6 @@
 -- A top-down team quota equals the sum of the same-period, same-type quotas of the team's reps
--- (the reps the owner manages), within 0.5%, wherever those rep quotas exist.
+-- (the reps the owner manages, in the user table as loaded: the plan covers reps hired after
+-- a past as_of too), within 0.5%, wherever those rep quotas exist.
 {{ config(store_failures=true) }}
 
 with
@@ -12,7 +13,10 @@ quotas as (
 
 reps as (
 
-    select * from {{ ref('dim_reps') }}
+    select
+        user_id as rep_id,
+        manager_id
+    from {{ ref('stg_crm__users') }}
 
 ),
 

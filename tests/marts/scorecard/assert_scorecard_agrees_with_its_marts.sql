@@ -113,10 +113,10 @@ quota_totals as (
 pipeline_totals as (
 
     select
-        rep_id,
+        creating_rep_id as rep_id,
         sum(amount) as pipeline_generated
     from opportunities
-    where rep_id is not null
+    where creating_rep_id is not null
     group by 1
 
 ),

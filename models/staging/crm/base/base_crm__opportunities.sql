@@ -30,6 +30,7 @@ typed as (
         {{ clean_text('type') }} as opportunity_type,
         {{ clean_text('lead_source') }} as lead_source,
         {{ clean_text('forecast_category') }} as forecast_category,
+        upper({{ clean_text('currency_iso_code') }}) as currency_code,
 
         -- custom fields carried through as text (var opportunity_pass_through_columns)
         {%- for column in pass_through_columns('opportunity') %}

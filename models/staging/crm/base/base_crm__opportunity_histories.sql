@@ -46,6 +46,7 @@ typed as (
         {{ clean_text('stage_name') }} as stage_name,
         {{ match_key('stage_name') }} as stage_key,
         {{ clean_text('forecast_category') }} as forecast_category,
+        upper({{ clean_text('currency_iso_code') }}) as currency_code,
 
         -- numerics
         {{ parse_number('amount') }} as amount,

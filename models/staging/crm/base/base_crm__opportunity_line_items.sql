@@ -16,6 +16,9 @@ typed as (
         {{ clean_text('opportunity_id') }} as opportunity_id,
         {{ clean_text('product_2_id') }} as product_id,
 
+        -- strings
+        upper({{ clean_text('currency_iso_code') }}) as currency_code,
+
         -- numerics
         {{ parse_number('quantity') }} as quantity,
         {{ parse_number('unit_price') }} as unit_price,
