@@ -1,11 +1,15 @@
--- An opportunity's is_closed and is_won agree with the stage catalogue's flags for its stage.
+-- An opportunity's is_closed and is_won agree with the stage catalogue's flags for its stage,
+-- on the CRM's current rows (a past as_of reads each deal's flags from the catalogue).
 {{ config(store_failures=true) }}
+-- Checked once fct_opportunities is built: a failure here then holds back only what reads
+-- the mart, as a rule on the mart would, not the staging and intermediate models before it.
+-- depends_on: {{ ref('fct_opportunities') }}
 
 with
 
 opportunities as (
 
-    select * from {{ ref('fct_opportunities') }}
+    select * from {{ ref('stg_crm__opportunities') }}
 
 ),
 
@@ -26,7 +30,7 @@ select
 
 from opportunities
 inner join stages
-    on opportunities.stage_name = stages.stage_name
+    on opportunities.stage_key = stages.stage_key
 where
     opportunities.is_closed != stages.is_closed
     or opportunities.is_won != stages.is_won

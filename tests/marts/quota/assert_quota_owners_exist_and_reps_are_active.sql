@@ -1,8 +1,8 @@
 -- A quota's owner is a CRM user, and a rep quota's owner was on the team when its period began
 -- (hired by the end of that month, and not gone before it): checked where the CRM sent its
 -- users (a missing user table leaves nothing to check against). Quotas are a plan loaded
--- now, so owners and hires are read from the user table as loaded, not as it stood at a past
--- as_of; whether a rep had gone is known only for periods begun by as_of.
+-- now, so owners, hires and a gone rep's last record are read from the CRM's data as
+-- loaded, not as it stood at a past as_of.
 {{ config(store_failures=true) }}
 
 with
@@ -23,15 +23,38 @@ reps as (
 
 ),
 
-as_of as (
+last_records as (
 
-    select cast({{ to_reporting_time(as_of()) }} as date) as as_of_date
+    select
+        rep_id,
+        max(activity_date) as last_record_date
+    from {{ ref('stg_crm__tasks') }}
+    group by 1
 
-),
+    union all
 
-rep_months as (
+    select
+        rep_id,
+        max(cast(started_at as date)) as last_record_date
+    from {{ ref('stg_crm__events') }}
+    group by 1
 
-    select * from {{ ref('int_rep_month_spine') }}
+    union all
+
+    select
+        rep_id,
+        max(case when is_closed then close_date else cast(created_at as date) end)
+            as last_record_date
+    from {{ ref('stg_crm__opportunities') }}
+    group by 1
+
+    union all
+
+    select
+        rep_id,
+        max(cast(created_at as date)) as last_record_date
+    from {{ ref('stg_crm__leads') }}
+    group by 1
 
 ),
 
@@ -39,8 +62,8 @@ last_months as (
 
     select
         rep_id,
-        max(month_start) as last_month
-    from rep_months
+        cast({{ dbt.date_trunc('month', 'max(last_record_date)') }} as date) as last_month
+    from last_records
     group by 1
 
 ),
@@ -52,10 +75,8 @@ checked as (
         reps.hire_date,
         reps.is_active,
         last_months.last_month,
-        reps.rep_id as known_owner_id,
-        quotas.period_start <= as_of.as_of_date as has_begun
+        reps.rep_id as known_owner_id
     from quotas
-    cross join as_of
     left join reps
         on quotas.owner_id = reps.rep_id
     left join last_months
@@ -88,7 +109,6 @@ problems as (
                 ]) }}
             when
                 scope = 'rep'
-                and has_begun
                 and not is_active
                 and (last_month is null or last_month < period_start)
                 then {{ dbt.concat([
