@@ -39,7 +39,7 @@ referenced_users as (
     select leads.rep_id as user_id
     from {{ ref('stg_crm__leads') }} as leads
     cross join as_of
-    where leads.created_at <= as_of.as_of_at
+    where leads.created_at is null or leads.created_at <= as_of.as_of_at
     union
     select owner_id as user_id from {{ ref('stg_crm__quotas') }}
     union
