@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from salesperf.demo.accounts import _Accounts
-from salesperf.demo.arrays import _concat_dicts
-from salesperf.demo.calendar import _business_ts, _Calendar, _snap_before
+from salesperf.demo.accounts import Accounts
+from salesperf.demo.arrays import concat_dicts
+from salesperf.demo.calendar import Calendar, business_ts, snap_before
 from salesperf.demo.constants import DAY, HOUR, NEVER
-from salesperf.demo.deals import _Deals
-from salesperf.demo.leads import _Leads
-from salesperf.demo.org import _occupant_at, _Org, _rep_month_grid
+from salesperf.demo.deals import Deals
+from salesperf.demo.leads import Leads
+from salesperf.demo.org import Org, occupant_at, rep_month_grid
 from salesperf.demo.stages import LOST
 
 TASK_TYPES = ("Call", "Email", "Other")
@@ -40,7 +40,7 @@ EVENT_SUBJECTS = ("Discovery meeting", "Stakeholder meeting", "Product demo",
 
 
 @dataclass
-class _Activities:
+class Activities:
     """Tasks (calls, emails, to-dos) and events (meetings, demos) as parallel arrays.
     who/what kinds: 0 none, 1 lead / opportunity, 2 contact / account."""
 
@@ -56,14 +56,14 @@ class _Activities:
         return self.event["start"]
 
 
-def _contact(rng: np.random.Generator, accounts: _Accounts, account: np.ndarray) -> np.ndarray:
+def _contact(rng: np.random.Generator, accounts: Accounts, account: np.ndarray) -> np.ndarray:
     """A contact of the account: up to five per company, numbered from the account so
     that their 003 ids are stable without a contact table."""
     per_account = 1 + np.minimum(accounts.employees[account] // 150, 4)
     return account * 5 + 1 + (rng.random(len(account)) * per_account).astype(np.int64)
 
 
-def _activities(cal: _Calendar, org: _Org, deals: _Deals, leads: _Leads, rng: np.random.Generator) -> _Activities:
+def build_activities(cal: Calendar, org: Org, deals: Deals, leads: Leads, rng: np.random.Generator) -> Activities:
     """Every call, email, meeting and demo, attributed to whoever held the seat then."""
     parts_task, parts_event = [], []
     opp_task, opp_event = _deal_activities(cal, org, deals, rng)
@@ -74,10 +74,10 @@ def _activities(cal: _Calendar, org: _Org, deals: _Deals, leads: _Leads, rng: np
     parts_task.append(check_task)
     parts_event.append(check_event)
     parts_task.append(_admin_tasks(cal, org, rng))
-    task = _concat_dicts(parts_task)
-    event = _concat_dicts(parts_event)
+    task = concat_dicts(parts_task)
+    event = concat_dicts(parts_event)
     _call_details(org, rng, task)
-    return _Activities(task, event)
+    return Activities(task, event)
 
 
 def _task_part(owner: np.ndarray, ts: np.ndarray, is_call: np.ndarray, subject: np.ndarray,
@@ -98,7 +98,7 @@ def _pick(rng: np.random.Generator, choices: tuple[int, ...], n: int) -> np.ndar
     return np.array(choices)[rng.integers(0, len(choices), n)]
 
 
-def _deal_activities(cal: _Calendar, org: _Org, deals: _Deals, rng: np.random.Generator
+def _deal_activities(cal: Calendar, org: Org, deals: Deals, rng: np.random.Generator
                      ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """A first touch when the deal is created, then follow-ups whose number depends on
     the rep's persistence, the deal's length and its outcome (won deals got more
@@ -117,7 +117,7 @@ def _deal_activities(cal: _Calendar, org: _Org, deals: _Deals, rng: np.random.Ge
     n_first = int(logs.sum())
     span = upper[deal] - deals.created[deal]
     ts = deals.created[deal] + (rng.uniform(0.02, 1, len(deal)) * span).astype(np.int64)
-    ts = _snap_before(cal, ts, upper[deal], region[deal], rng)
+    ts = snap_before(cal, ts, upper[deal], region[deal], rng)
     ts[:n_first] = first_ts[logs]
     is_call = rng.random(len(deal)) < 0.62
     subject = np.where(is_call, _pick(rng, OPP_CALL_SUBJECTS, len(deal)),
@@ -125,7 +125,7 @@ def _deal_activities(cal: _Calendar, org: _Org, deals: _Deals, rng: np.random.Ge
     subject[:n_first] = np.where(is_call[:n_first], 2, 6)
     account = deals.account[deal]
     with_contact = rng.random(len(deal)) < 0.85
-    task = _task_part(_occupant_at(org, creator[deal], ts), ts, is_call, subject,
+    task = _task_part(occupant_at(org, creator[deal], ts), ts, is_call, subject,
                       np.where(with_contact, 2, 0), np.where(with_contact, _contact(rng, deals.accounts, account), 0),
                       1, deal, account, False)
 
@@ -139,7 +139,7 @@ def _deal_activities(cal: _Calendar, org: _Org, deals: _Deals, rng: np.random.Ge
     e_deal = h_opp[rows]
     is_demo = np.isin(h_stage[rows], (3, 5))
     start = deals.h_ts[rows] - (rng.uniform(0, 2, len(rows)) * DAY).astype(np.int64)
-    start = _snap_before(cal, start, deals.h_ts[rows], region[e_deal], rng)
+    start = snap_before(cal, start, deals.h_ts[rows], region[e_deal], rng)
     start = np.maximum(start, deals.created[e_deal] + HOUR)
     minutes = np.where(is_demo, rng.choice([60, 90], len(rows)), rng.choice([30, 45, 60], len(rows)))
     keep = start + minutes * 60 < np.minimum(upper[e_deal], cal.end_ts)
@@ -153,7 +153,7 @@ def _deal_activities(cal: _Calendar, org: _Org, deals: _Deals, rng: np.random.Ge
     np.minimum.at(first_demo, e_deal[is_demo], start[is_demo])
     need = np.flatnonzero((first_demo < NEVER) & (first_meeting > first_demo))
     extra = first_demo[need] - (rng.uniform(1, 5, len(need)) * DAY).astype(np.int64)
-    extra = _snap_before(cal, extra, first_demo[need] - HOUR, region[need], rng)
+    extra = snap_before(cal, extra, first_demo[need] - HOUR, region[need], rng)
     extra = np.maximum(extra, deals.created[need] + HOUR)
     fits = extra + HOUR <= first_demo[need]
     need, extra = need[fits], extra[fits]
@@ -163,7 +163,7 @@ def _deal_activities(cal: _Calendar, org: _Org, deals: _Deals, rng: np.random.Ge
     is_demo = np.concatenate([is_demo, np.zeros(len(need), dtype=bool)])
     subject = np.concatenate([subject, np.zeros(len(need), dtype=np.int64)])
     account = deals.account[e_deal]
-    event = _event_part(rng, _occupant_at(org, creator[e_deal], start), start, minutes, is_demo, subject,
+    event = _event_part(rng, occupant_at(org, creator[e_deal], start), start, minutes, is_demo, subject,
                         _contact(rng, deals.accounts, account), 1, e_deal, account, deals.created[e_deal])
     return task, event
 
@@ -181,7 +181,7 @@ def _event_part(rng: np.random.Generator, owner: np.ndarray, start: np.ndarray, 
                 what=what, account=account, created=created, last_modified=end)
 
 
-def _lead_activities(cal: _Calendar, org: _Org, leads: _Leads, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _lead_activities(cal: Calendar, org: Org, leads: Leads, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Calls and emails to leads (who_id = the lead, no what_id), by whoever holds the
     lead owner's seat at the time."""
     lead = leads.touches_lead
@@ -189,11 +189,11 @@ def _lead_activities(cal: _Calendar, org: _Org, leads: _Leads, rng: np.random.Ge
     n = len(lead)
     is_call = rng.random(n) < 0.7
     subject = np.where(is_call, _pick(rng, LEAD_CALL_SUBJECTS, n), _pick(rng, LEAD_EMAIL_SUBJECTS, n))
-    return _task_part(_occupant_at(org, leads.owner[lead], ts), ts, is_call, subject, 1, lead, 0,
+    return _task_part(occupant_at(org, leads.owner[lead], ts), ts, is_call, subject, 1, lead, 0,
                       np.zeros(n, dtype=np.int64), np.full(n, -1), True)
 
 
-def _checkins(cal: _Calendar, org: _Org, accounts: _Accounts, rng: np.random.Generator
+def _checkins(cal: Calendar, org: Org, accounts: Accounts, rng: np.random.Generator
               ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Customer check-ins logged on the account (no deal): calls, emails and meetings."""
     customers = np.flatnonzero(accounts.first_win < cal.end_ts)
@@ -202,8 +202,8 @@ def _checkins(cal: _Calendar, org: _Org, accounts: _Accounts, rng: np.random.Gen
     account = np.repeat(customers, count)
     lo = np.repeat(since, count)
     ts = lo + (rng.random(len(account)) * (cal.end_ts - lo)).astype(np.int64)
-    ts = _snap_before(cal, ts, np.full(len(ts), cal.end_ts), accounts.region[account], rng)
-    owner = _occupant_at(org, accounts.owner_base[account], ts)
+    ts = snap_before(cal, ts, np.full(len(ts), cal.end_ts), accounts.region[account], rng)
+    owner = occupant_at(org, accounts.owner_base[account], ts)
     kind = rng.choice(3, len(account), p=[0.55, 0.15, 0.30])  # call, email, meeting
     contact = _contact(rng, accounts, account)
     t = kind < 2
@@ -221,15 +221,15 @@ def _checkins(cal: _Calendar, org: _Org, accounts: _Accounts, rng: np.random.Gen
     return task, event
 
 
-def _admin_tasks(cal: _Calendar, org: _Org, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _admin_tasks(cal: Calendar, org: Org, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Non-sales to-dos (forecast updates, expense reports), some still open."""
-    grid = _rep_month_grid(cal, org)
+    grid = rep_month_grid(cal, org)
     count = rng.poisson(3.0 * org.volume[grid.rep] * grid.working_days / 21)
     rep = np.repeat(grid.rep, count)
     first = cal.working_cum[np.repeat(grid.lo_day, count) - cal.start_day]
     last = cal.working_cum[np.repeat(grid.hi_day, count) - cal.start_day]
     day = cal.working[first + (rng.random(len(rep)) * (last - first)).astype(np.int64)]
-    ts = np.minimum(_business_ts(cal, day, org.region[rep], rng), np.minimum(org.depart_ts[rep], cal.end_ts) - 1)
+    ts = np.minimum(business_ts(cal, day, org.region[rep], rng), np.minimum(org.depart_ts[rep], cal.end_ts) - 1)
     n = len(rep)
     part = _task_part(rep, ts, np.zeros(n, dtype=bool), _pick(rng, ADMIN_SUBJECTS, n), 0,
                       np.zeros(n, dtype=np.int64), 0, np.zeros(n, dtype=np.int64), np.full(n, -1), False)
@@ -241,7 +241,7 @@ def _admin_tasks(cal: _Calendar, org: _Org, rng: np.random.Generator) -> dict[st
     return part
 
 
-def _call_details(org: _Org, rng: np.random.Generator, task: dict[str, np.ndarray]) -> None:
+def _call_details(org: Org, rng: np.random.Generator, task: dict[str, np.ndarray]) -> None:
     """Direction, disposition and length of every call: inbound calls always connect;
     outbound ones reach someone at the rep's connect rate (a little less on new leads)."""
     n = len(task["ts"])

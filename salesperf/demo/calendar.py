@@ -12,12 +12,14 @@ import numpy as np
 from salesperf.demo.config import DemoConfig
 from salesperf.demo.constants import DAY, EPOCH, HOUR, REGIONS
 
+# Deal flow bunches at the end of fiscal quarters: the weight of each month of a quarter.
+QUARTER_SEASON = np.array([0.92, 1.0, 1.12])
 # Standard UTC offset and daylight-saving rule of each region's main office.
 REGION_TZ = ((-5 * HOUR, "us"), (1 * HOUR, "eu"), (-8 * HOUR, "us"), (8 * HOUR, None))
 
 
 @dataclass(frozen=True)
-class _Calendar:
+class Calendar:
     start_day: int  # first day of history (days since 1970-01-01)
     end_day: int  # end_date: nothing happens on or after its 00:00 UTC
     month_days: np.ndarray  # first day of each history month, plus the next boundary
@@ -51,33 +53,38 @@ class _Calendar:
         return self.offsets[region, index]
 
 
-def _day_number(date: dt.date) -> int:
+def day_number(date: dt.date) -> int:
     return (date - EPOCH).days
 
 
-def _add_months(date: dt.date, months: int) -> dt.date:
+def add_months(date: dt.date, months: int) -> dt.date:
     index = date.year * 12 + date.month - 1 + months
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _weekday(day: np.ndarray) -> np.ndarray:
+def quarter_season(calendar_month: np.ndarray, fiscal_year_start_month: int) -> np.ndarray:
+    """The seasonal weight of a calendar month (1-12) by its place in its fiscal quarter."""
+    return QUARTER_SEASON[(calendar_month - fiscal_year_start_month) % 3]
+
+
+def weekday_of(day: np.ndarray) -> np.ndarray:
     """0 = Monday ... 6 = Sunday (1970-01-01 was a Thursday)."""
     return (day + 3) % 7
 
 
-def _calendar(config: DemoConfig) -> _Calendar:
+def build_calendar(config: DemoConfig) -> Calendar:
     """The history window, its months and working days, and each region's UTC offsets."""
     end_month = dt.date(config.end_date.year, config.end_date.month, 1)
-    start = _add_months(end_month, -config.months)
+    start = add_months(end_month, -config.months)
     n_months = config.months + (config.end_date != end_month)
-    month_days = np.array([_day_number(_add_months(start, i)) for i in range(n_months + 1)])
-    start_day, end_day = _day_number(start), _day_number(config.end_date)
+    month_days = np.array([day_number(add_months(start, i)) for i in range(n_months + 1)])
+    start_day, end_day = day_number(start), day_number(config.end_date)
     days = np.arange(start_day, end_day)
-    working = days[_weekday(days) < 5]
-    working_cum = np.concatenate([[0], np.cumsum(_weekday(days) < 5)])
+    working = days[weekday_of(days) < 5]
+    working_cum = np.concatenate([[0], np.cumsum(weekday_of(days) < 5)])
     base_day = start_day - 8 * 366
     offsets = _utc_offsets(base_day, end_day + 3 * 366)
-    return _Calendar(start_day, end_day, month_days, base_day, offsets, working, working_cum,
+    return Calendar(start_day, end_day, month_days, base_day, offsets, working, working_cum,
                      start.year * 12 + start.month - 1)
 
 
@@ -105,44 +112,44 @@ def _utc_offsets(first_day: int, last_day: int) -> np.ndarray:
 
 def _nth_sunday(year: int, month: int, n: int) -> int:
     first = dt.date(year, month, 1)
-    return _day_number(first) + (6 - first.weekday()) % 7 + 7 * (n - 1)
+    return day_number(first) + (6 - first.weekday()) % 7 + 7 * (n - 1)
 
 
 def _last_sunday(year: int, month: int) -> int:
-    last = _add_months(dt.date(year, month, 1), 1) - dt.timedelta(days=1)
-    return _day_number(last) - (last.weekday() - 6) % 7
+    last = add_months(dt.date(year, month, 1), 1) - dt.timedelta(days=1)
+    return day_number(last) - (last.weekday() - 6) % 7
 
 
-def _next_working_day(day: np.ndarray) -> np.ndarray:
-    weekday = _weekday(day)
+def next_working_day(day: np.ndarray) -> np.ndarray:
+    weekday = weekday_of(day)
     return day + np.where(weekday == 5, 2, np.where(weekday == 6, 1, 0))
 
 
-def _business_ts(cal: _Calendar, day: np.ndarray, region: np.ndarray,
+def business_ts(cal: Calendar, day: np.ndarray, region: np.ndarray,
                  rng: np.random.Generator) -> np.ndarray:
     """A time on `day` inside local office hours (8:00-18:00), in UTC seconds."""
     seconds = 8 * HOUR + (rng.random(len(day)) * 10 * HOUR).astype(np.int64)
     return day * DAY + seconds - cal.offset(region, day)
 
 
-def _snap(cal: _Calendar, ts: np.ndarray, region: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def snap(cal: Calendar, ts: np.ndarray, region: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Move a time to the next local office hour: evenings, nights and weekends roll over
     to the next working morning, so that people appear to work their own hours."""
     offset = cal.offset(region, ts // DAY)
     local = ts + offset
     day, second = local // DAY, local % DAY
-    weekend = _weekday(day) >= 5
+    weekend = weekday_of(day) >= 5
     late = second >= 18 * HOUR
     early = second < 8 * HOUR
     morning = 8 * HOUR + (rng.random(len(ts)) * 2 * HOUR).astype(np.int64)
-    new_day = np.where(weekend | late, _next_working_day(day + late), day)
+    new_day = np.where(weekend | late, next_working_day(day + late), day)
     new_second = np.where(weekend | late | early, morning, second)
     return new_day * DAY + new_second - cal.offset(region, new_day)
 
 
-def _snap_before(cal: _Calendar, ts: np.ndarray, limit: np.ndarray, region: np.ndarray,
+def snap_before(cal: Calendar, ts: np.ndarray, limit: np.ndarray, region: np.ndarray,
                  rng: np.random.Generator) -> np.ndarray:
-    """`_snap`, unless that would carry the time past `limit` (a close, a conversion):
+    """`snap`, unless that would carry the time past `limit` (a close, a conversion):
     then the time stays where it was, outside office hours for once."""
-    snapped = _snap(cal, ts, region, rng)
+    snapped = snap(cal, ts, region, rng)
     return np.where(snapped < limit, snapped, ts)

@@ -44,7 +44,7 @@ class GenerationSummary:
     seconds: float
 
 
-def _rng(config: DemoConfig, stream: int) -> np.random.Generator:
+def random_stream(config: DemoConfig, stream: int) -> np.random.Generator:
     """One independent random stream per component, so a change in one part of the
     model leaves the draws of every other part (and so their data) unchanged."""
     return np.random.default_rng([config.seed, stream])

@@ -1,5 +1,5 @@
 """Opportunities: new business from leads and outbound work, then renewals and upsells,
-then products, amounts and field history, assembled into one deal table (`_Deals`)."""
+then products, amounts and field history, assembled into one deal table (`Deals`)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from salesperf.demo.accounts import _Accounts, _finish_accounts, _new_accounts
-from salesperf.demo.calendar import _business_ts, _Calendar, _snap_before
-from salesperf.demo.config import DemoConfig, _rng
+from salesperf.demo.accounts import Accounts, finish_accounts, new_accounts
+from salesperf.demo.calendar import Calendar, business_ts, quarter_season, snap_before
+from salesperf.demo.config import DemoConfig, random_stream
 from salesperf.demo.constants import DAY, HOUR, NEVER, NEW
-from salesperf.demo.history import _add_change_rows, _history_values
-from salesperf.demo.leads import CONVERTED_MIX, LEAD_SOURCES, OTHER_SOURCE, REFERRAL_BOOST, _Leads, _leads
-from salesperf.demo.org import _occupant_at, _Org, _RepMonths
-from salesperf.demo.products import PRODUCTS, _line_items
-from salesperf.demo.repeat import _prehistory_customers, _repeat_business
-from salesperf.demo.stages import WON, _simulate_stages
+from salesperf.demo.history import add_change_rows, history_values
+from salesperf.demo.lead_sources import CONVERTED_MIX, LEAD_SOURCES, OTHER_SOURCE, REFERRAL_BOOST
+from salesperf.demo.org import Org, RepMonths, occupant_at
+from salesperf.demo.products import PRODUCTS, line_items
+from salesperf.demo.repeat import prehistory_customers, repeat_business
+from salesperf.demo.stages import WON, simulate_stages
 
 
 @dataclass
-class _Deals:
+class Deals:
     n: int
     kind: np.ndarray
     creator: np.ndarray
@@ -51,7 +51,7 @@ class _Deals:
     li_unit_cents: np.ndarray
     li_total_cents: np.ndarray
     li_last_modified: np.ndarray
-    accounts: _Accounts
+    accounts: Accounts
     products_deactivated: np.ndarray  # per product: deactivation time, NEVER if active
     new_index: np.ndarray  # deal index of each first-generation (new business) deal
     logged: np.ndarray  # False for the few deals whose rep never logs an activity on them
@@ -65,17 +65,28 @@ class _Deals:
         return self.stage == WON
 
 
-def _season(cal: _Calendar, config: DemoConfig, month: np.ndarray) -> np.ndarray:
+@dataclass
+class LeadOrigins:
+    """For each new-business deal: whether a converted lead is behind it, that lead's
+    source, when it was created and when the rep first touched it."""
+
+    from_lead: np.ndarray
+    source: np.ndarray
+    lead_created: np.ndarray
+    first_touch: np.ndarray
+
+
+def _season(cal: Calendar, config: DemoConfig, month: np.ndarray) -> np.ndarray:
     """Deal flow bunches at the end of fiscal quarters (month = history month index)."""
-    calendar_month = (cal.first_month_index + month) % 12 + 1
-    position = (calendar_month - config.fiscal_year_start_month) % 3
-    return np.array([0.92, 1.0, 1.12])[position]
+    return quarter_season((cal.first_month_index + month) % 12 + 1, config.fiscal_year_start_month)
 
 
-def _opportunities(config: DemoConfig, cal: _Calendar, org: _Org, grid: _RepMonths) -> tuple[_Deals, _Leads]:
+def build_deals(config: DemoConfig, cal: Calendar, org: Org, grid: RepMonths,
+                lead_rng: np.random.Generator) -> tuple[Deals, LeadOrigins]:
     """New business from leads and outbound work, then renewals and upsells generation
-    by generation, then products, amounts and field history."""
-    rng = _rng(config, 2)
+    by generation, then products, amounts and field history; and the leads behind the
+    lead-sourced deals (drawn from `lead_rng`, which the leads stage continues)."""
+    rng = random_stream(config, 2)
     # New business is about four fifths of all deals once renewals and upsells come in.
     new_rate = config.opportunities_per_rep_month * 0.78
     expected = (new_rate * grid.working_days / 21.0 * grid.ramp * org.opp_rate[grid.rep]
@@ -87,7 +98,7 @@ def _opportunities(config: DemoConfig, cal: _Calendar, org: _Org, grid: _RepMont
     first = cal.working_cum[lo - cal.start_day]
     last = cal.working_cum[hi - cal.start_day]
     day = cal.working[first + (rng.random(len(creator)) * (last - first)).astype(np.int64)]
-    created = np.minimum(_business_ts(cal, day, org.region[creator], rng),
+    created = np.minimum(business_ts(cal, day, org.region[creator], rng),
                          cal.end_ts - 1 - rng.integers(0, HOUR, len(day)))
     created = np.minimum(created, org.depart_ts[creator] - 1)
     order = np.argsort(created, kind="stable")
@@ -95,10 +106,9 @@ def _opportunities(config: DemoConfig, cal: _Calendar, org: _Org, grid: _RepMont
     n_new = len(created)
 
     # A share of new deals come from a lead the rep converted that day.
-    lead_rng = _rng(config, 3)
     source = lead_rng.choice(len(LEAD_SOURCES), n_new, p=CONVERTED_MIX)
     qualify_days = lead_rng.lognormal(np.log(4), 0.9, n_new) + 0.05
-    first_touch = _snap_before(cal, created - (qualify_days * DAY).astype(np.int64), created,
+    first_touch = snap_before(cal, created - (qualify_days * DAY).astype(np.int64), created,
                                org.region[creator], lead_rng)
     delay = (lead_rng.lognormal(np.log(org.response_minutes[creator]), 0.8) * 60).astype(np.int64)
     lead_created = first_touch - delay
@@ -108,21 +118,21 @@ def _opportunities(config: DemoConfig, cal: _Calendar, org: _Org, grid: _RepMont
     quick = rng.random(n_new) < 0.012
     boost = np.where(from_lead, REFERRAL_BOOST[lead_source], -0.1)
     skill = org.skill[creator] + 0.12 * np.log(org.persistence[creator] / 1.7) + boost
-    paths = _simulate_stages(cal, rng, created, org.region[creator], skill, org.speed[creator], quick)
+    paths = simulate_stages(cal, rng, created, org.region[creator], skill, org.speed[creator], quick)
 
-    accounts_rng = _rng(config, 4)
-    account, accounts = _new_accounts(cal, org, accounts_rng, creator, created, lead_source, from_lead, paths)
+    accounts_rng = random_stream(config, 4)
+    account, accounts = new_accounts(cal, org, accounts_rng, creator, created, lead_source, from_lead, paths)
     generations = [dict(kind=np.full(n_new, NEW), creator=creator, created=created,
                         account=account, lead_source=lead_source, from_lead=from_lead, paths=paths)]
-    pre_seeds = _prehistory_customers(config, cal, org, accounts_rng, accounts)
-    _repeat_business(config, cal, org, rng, accounts, generations, pre_seeds)
+    pre_seeds = prehistory_customers(config, cal, org, accounts_rng, accounts)
+    repeat_business(config, cal, org, rng, accounts, generations, pre_seeds)
 
     deals = _assemble(config, cal, org, rng, generations, accounts)
-    return deals, _leads(cal, org, lead_rng, deals, first_touch, lead_created, source, from_lead)
+    return deals, LeadOrigins(from_lead, source, lead_created, first_touch)
 
 
-def _assemble(config: DemoConfig, cal: _Calendar, org: _Org, rng: np.random.Generator,
-              generations: list[dict], accounts: _Accounts) -> _Deals:
+def _assemble(config: DemoConfig, cal: Calendar, org: Org, rng: np.random.Generator,
+              generations: list[dict], accounts: Accounts) -> Deals:
     """Join the generations into one deal table ordered by creation time (Salesforce ids
     grow with time), add amount and close-date change rows to the stage history, draw
     the products and derive every amount from them."""
@@ -147,19 +157,19 @@ def _assemble(config: DemoConfig, cal: _Calendar, org: _Org, rng: np.random.Gene
     closed = stage >= WON
     creator = cat["creator"]
     # The owner is whoever holds the seat when the deal closed, or now if it is open.
-    owner = _occupant_at(org, creator, np.where(closed, last_ts, cal.end_ts - 1))
+    owner = occupant_at(org, creator, np.where(closed, last_ts, cal.end_ts - 1))
 
     rows = np.argsort(row_deal, kind="stable")  # rows of a deal stay in step order
     row_deal, row_ts, row_stage = row_deal[rows], row_ts[rows], row_stage[rows]
-    row_deal, row_ts, row_stage, is_change = _add_change_rows(cal, rng, org.region[creator],
+    row_deal, row_ts, row_stage, is_change = add_change_rows(cal, rng, org.region[creator],
                                                               row_deal, row_ts, row_stage)
     products_deactivated = np.where(
         [p[4] for p in PRODUCTS], NEVER,
         cal.start_ts + (rng.uniform(0.3, 0.7, len(PRODUCTS)) * (cal.end_ts - cal.start_ts)).astype(np.int64))
-    lines = _line_items(org, rng, cat["kind"], creator, cat["created"],
+    lines = line_items(org, rng, cat["kind"], creator, cat["created"],
                         accounts.employees[cat["account"]], products_deactivated)
     amount = np.add.reduceat(lines["total"], np.searchsorted(lines["opp"], np.arange(n)))
-    history = _history_values(cal, rng, cat["kind"], cat["created"], amount, row_deal, row_ts,
+    history = history_values(cal, rng, cat["kind"], cat["created"], amount, row_deal, row_ts,
                               row_stage, is_change)
     last_row = np.concatenate([np.flatnonzero(row_deal[1:] != row_deal[:-1]), [len(row_deal) - 1]])
     first_row = np.concatenate([[0], last_row[:-1] + 1])
@@ -167,8 +177,8 @@ def _assemble(config: DemoConfig, cal: _Calendar, org: _Org, rng: np.random.Gene
     lines["last_modified"] = np.where(revised_at[lines["opp"]] >= 0,
                                       row_ts[np.maximum(revised_at, 0)][lines["opp"]],
                                       cat["created"][lines["opp"]])
-    _finish_accounts(cal, org, rng, accounts)
-    deals = _Deals(
+    finish_accounts(cal, org, rng, accounts)
+    deals = Deals(
         n=n, kind=cat["kind"], creator=creator, owner=owner, region=org.region[creator],
         account=cat["account"], created=cat["created"], lead_source=cat["lead_source"],
         from_lead=cat["from_lead"], stage=stage, close_ts=last_ts,

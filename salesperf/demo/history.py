@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from salesperf.demo.calendar import _Calendar, _snap
+from salesperf.demo.calendar import Calendar, snap
 from salesperf.demo.constants import DAY, NEW, RENEWAL
 from salesperf.demo.stages import STAGE_PROBABILITY, WON
 
 
-def _add_change_rows(cal: _Calendar, rng: np.random.Generator, region: np.ndarray,
+def add_change_rows(cal: Calendar, rng: np.random.Generator, region: np.ndarray,
                      deal: np.ndarray, ts: np.ndarray, stage: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """History rows that keep the stage but change the amount or push the close date:
@@ -24,7 +24,7 @@ def _add_change_rows(cal: _Calendar, rng: np.random.Generator, region: np.ndarra
     pick = (stage < WON) & (stay_days > 1) & (rng.random(n) < chance)
     idx = np.flatnonzero(pick)
     change_ts = ts[idx] + (rng.random(len(idx)) * (next_ts[idx] - ts[idx])).astype(np.int64)
-    change_ts = _snap(cal, change_ts, region[deal[idx]], rng)
+    change_ts = snap(cal, change_ts, region[deal[idx]], rng)
     ok = (change_ts > ts[idx]) & (change_ts < next_ts[idx]) & (change_ts < cal.end_ts)
     idx, change_ts = idx[ok], change_ts[ok]
     all_deal = np.concatenate([deal, deal[idx]])
@@ -35,7 +35,7 @@ def _add_change_rows(cal: _Calendar, rng: np.random.Generator, region: np.ndarra
     return all_deal[order], all_ts[order], np.concatenate([stage, stage[idx]])[order], is_change[order]
 
 
-def _history_values(cal: _Calendar, rng: np.random.Generator, kind: np.ndarray, created: np.ndarray,
+def history_values(cal: Calendar, rng: np.random.Generator, kind: np.ndarray, created: np.ndarray,
                     amount: np.ndarray, deal: np.ndarray, ts: np.ndarray, stage: np.ndarray,
                     is_change: np.ndarray) -> dict[str, np.ndarray]:
     """Amount, expected close date and probability on every history row.

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from salesperf.demo.calendar import _business_ts, _Calendar, _next_working_day
+from salesperf.demo.calendar import Calendar, business_ts, next_working_day
 from salesperf.demo.config import DemoConfig
 from salesperf.demo.constants import DAY, HOUR, NEVER, REGIONS
 
@@ -34,7 +34,7 @@ LAST_NAMES = ("Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Mille
 
 
 @dataclass
-class _Org:
+class Org:
     n_teams: int
     kind: np.ndarray  # VP, MANAGER or REP
     team: np.ndarray  # -1 for the VP
@@ -76,7 +76,7 @@ class _Org:
         return np.where(self.depart_ts >= NEVER, NEVER // DAY, self.depart_ts // DAY)
 
 
-def _build_org(config: DemoConfig, cal: _Calendar, rng: np.random.Generator) -> _Org:
+def build_org(config: DemoConfig, cal: Calendar, rng: np.random.Generator) -> Org:
     """Seats in teams, each filled by a chain of reps: ~10 % leave per year and a
     successor is hired up to three weeks before the leaver goes (a handover), so the
     active headcount stays close to `reps` and open deals always have an owner."""
@@ -95,9 +95,9 @@ def _build_org(config: DemoConfig, cal: _Calendar, rng: np.random.Generator) -> 
     rep_hire, rep_seat, rep_depart, predecessor = [], [], [], []
     previous = np.full(config.reps, -1)
     while len(seat):
-        hire = _next_working_day(hire)
+        hire = next_working_day(hire)
         tenure = rng.exponential(365 / yearly_leave_rate, len(seat)).astype(np.int64) + 20
-        depart = _next_working_day(np.maximum(hire, cal.start_day) + tenure)
+        depart = next_working_day(np.maximum(hire, cal.start_day) + tenure)
         depart = np.where(depart >= cal.end_day, NEVER // DAY, depart)
         rep_hire.append(hire)
         rep_seat.append(seat)
@@ -132,7 +132,7 @@ def _build_org(config: DemoConfig, cal: _Calendar, rng: np.random.Generator) -> 
     title = np.where(kind == REP, 2 + seniority, kind)
     senior = title == 4
     junior = title == 2
-    hire_ts = _business_ts(cal, hire_day, region, rng)
+    hire_ts = business_ts(cal, hire_day, region, rng)
     depart_ts = np.where(depart_day >= NEVER // DAY, NEVER,
                          depart_day * DAY + 17 * HOUR - cal.offset(region, depart_day))
     # An active user's record was last edited some time after hiring; a leaver's record
@@ -140,7 +140,7 @@ def _build_org(config: DemoConfig, cal: _Calendar, rng: np.random.Generator) -> 
     edited = hire_ts + (rng.random(n_users) * (cal.end_ts - 1 - hire_ts)).astype(np.int64)
     last_modified = np.where(depart_ts < NEVER, depart_ts, edited)
 
-    return _Org(
+    return Org(
         n_teams=n_teams, kind=kind, team=team, region=region, title=title, role=role,
         manager=manager, hire_ts=hire_ts, depart_ts=depart_ts, successor=successor,
         first_name=rng.integers(0, len(FIRST_NAMES), n_users),
@@ -159,7 +159,7 @@ def _build_org(config: DemoConfig, cal: _Calendar, rng: np.random.Generator) -> 
     )
 
 
-def _occupant_at(org: _Org, user: np.ndarray, ts: np.ndarray) -> np.ndarray:
+def occupant_at(org: Org, user: np.ndarray, ts: np.ndarray) -> np.ndarray:
     """Who holds `user`'s seat at `ts`: a leaver's open work and accounts pass to the
     successor, so nothing is owned by a deactivated user after they left."""
     user = user.copy()
@@ -170,13 +170,13 @@ def _occupant_at(org: _Org, user: np.ndarray, ts: np.ndarray) -> np.ndarray:
         user[moved] = org.successor[user[moved]]
 
 
-def _ramp(days_since_hire: np.ndarray) -> np.ndarray:
+def ramp_factor(days_since_hire: np.ndarray) -> np.ndarray:
     """New reps ramp up linearly over about three months."""
     return np.clip(days_since_hire / 91.0, 0.2, 1.0)
 
 
 @dataclass
-class _RepMonths:
+class RepMonths:
     """One row per rep and history month with working days employed."""
 
     rep: np.ndarray
@@ -187,7 +187,7 @@ class _RepMonths:
     ramp: np.ndarray
 
 
-def _rep_month_grid(cal: _Calendar, org: _Org) -> _RepMonths:
+def rep_month_grid(cal: Calendar, org: Org) -> RepMonths:
     """Every month each rep was employed in: the unit that deal and to-do volumes and
     quota capacity are drawn per."""
     reps = np.flatnonzero(org.kind == REP)
@@ -199,4 +199,4 @@ def _rep_month_grid(cal: _Calendar, org: _Org) -> _RepMonths:
     keep = working_days > 0
     rep, month, lo, hi, working_days = rep[keep], month[keep], lo[keep], hi[keep], working_days[keep]
     middle = (cal.month_days[month] + cal.month_days[month + 1]) // 2
-    return _RepMonths(rep, month, lo, hi, working_days, _ramp(middle - org.hire_day()[rep]))
+    return RepMonths(rep, month, lo, hi, working_days, ramp_factor(middle - org.hire_day()[rep]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from salesperf.demo.constants import RENEWAL
-from salesperf.demo.org import _Org
+from salesperf.demo.org import Org
 
 # name, family, list price, standard unit cost (dollars), active, quantity model
 PRODUCTS = (
@@ -35,7 +35,7 @@ PRODUCT_WEIGHTS = np.array([
 LINES_PER_DEAL = np.array([[0.30, 0.35, 0.22, 0.13], [0.5, 0.5, 0, 0], [0.7, 0.3, 0, 0]])
 
 
-def _line_items(org: _Org, rng: np.random.Generator, kind: np.ndarray, creator: np.ndarray,
+def line_items(org: Org, rng: np.random.Generator, kind: np.ndarray, creator: np.ndarray,
                 created: np.ndarray, employees: np.ndarray, deactivated: np.ndarray) -> dict[str, np.ndarray]:
     """1-4 distinct products per deal (weighted sampling without replacement by
     exponential keys), quantities scaled by company size and the rep's deal size, and

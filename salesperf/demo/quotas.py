@@ -7,12 +7,12 @@ import datetime as dt
 
 import numpy as np
 
-from salesperf.demo.activities import _Activities
-from salesperf.demo.calendar import _Calendar, _day_number
-from salesperf.demo.config import DemoConfig, _rng
+from salesperf.demo.activities import Activities
+from salesperf.demo.calendar import Calendar, day_number, quarter_season
+from salesperf.demo.config import DemoConfig, random_stream
 from salesperf.demo.constants import DAY
-from salesperf.demo.deals import _Deals
-from salesperf.demo.org import REP, TITLE_DEAL_SIZE, TITLE_VOLUME, _Org, _ramp, _RepMonths
+from salesperf.demo.deals import Deals
+from salesperf.demo.org import REP, TITLE_DEAL_SIZE, TITLE_VOLUME, Org, RepMonths, ramp_factor
 from salesperf.demo.products import PRODUCTS
 
 QUOTA_TYPES = ("revenue", "gross_profit", "units", "calls", "emails", "meetings", "demos")
@@ -20,20 +20,20 @@ PERIOD_TYPES = ("month", "quarter", "year")
 SCOPES = ("rep", "team")
 
 
-def _month_of(cal: _Calendar, day: np.ndarray) -> np.ndarray:
+def month_of(cal: Calendar, day: np.ndarray) -> np.ndarray:
     """History month index of a day number."""
     return np.searchsorted(cal.month_days, day, side="right") - 1
 
 
-def _quotas(config: DemoConfig, cal: _Calendar, org: _Org, grid: _RepMonths, deals: _Deals,
-            acts: _Activities) -> dict[str, np.ndarray]:
+def build_quotas(config: DemoConfig, cal: Calendar, org: Org, grid: RepMonths, deals: Deals,
+            acts: Activities) -> dict[str, np.ndarray]:
     """Top-down quotas from the history months through the end of the current fiscal
     year. A per-rep monthly target is set from what a fully ramped rep achieved on
     average (so the better reps beat it and the weaker ones miss it), scaled by ramp-up
     and season; each team's target is split across its reps active at the month start by
     largest remainder, so rep quotas sum exactly to the team's; quarters and the team's
     year are sums of their months, so they agree exactly too."""
-    rng = _rng(config, 8)
+    rng = random_stream(config, 8)
     reps = np.flatnonzero(org.kind == REP)
     n_users = org.n_users
     first_index = cal.first_month_index
@@ -41,7 +41,7 @@ def _quotas(config: DemoConfig, cal: _Calendar, org: _Org, grid: _RepMonths, dea
     fy_offset = (end.month - config.fiscal_year_start_month) % 12
     fy_end_index = end.year * 12 + end.month - 1 - fy_offset + 11
     month_index = np.arange(first_index, fy_end_index + 1)
-    month_day = np.array([_day_number(dt.date(int(i) // 12, int(i) % 12 + 1, 1)) for i in month_index])
+    month_day = np.array([day_number(dt.date(int(i) // 12, int(i) % 12 + 1, 1)) for i in month_index])
     n_q = len(month_index)
     calendar_month = month_index % 12 + 1
     quarter_start = month_index - (calendar_month - config.fiscal_year_start_month) % 3
@@ -61,10 +61,10 @@ def _quotas(config: DemoConfig, cal: _Calendar, org: _Org, grid: _RepMonths, dea
     start_ts = month_day[q] * DAY
     active = (org.hire_ts[rep] <= start_ts) & (org.depart_ts[rep] > start_ts)
     rep, q = rep[active], q[active]
-    ramp = _ramp(month_day[q] - org.hire_day()[rep])
+    ramp = ramp_factor(month_day[q] - org.hire_day()[rep])
     # Planning weights: ramp-up times what the title is expected to deliver.
     weights = {True: ramp * TITLE_DEAL_SIZE[org.title[rep]], False: ramp * TITLE_VOLUME[org.title[rep]]}
-    season = np.array([0.92, 1.0, 1.12])[(calendar_month[q] - config.fiscal_year_start_month) % 3]
+    season = quarter_season(calendar_month[q], config.fiscal_year_start_month)
     team = org.team[rep]
     group = team * n_q + q
     n_groups = org.n_teams * n_q
@@ -142,7 +142,7 @@ def _largest_remainder(total: np.ndarray, group: np.ndarray, weight: np.ndarray,
     return floor + bonus
 
 
-def _monthly_actuals(cal: _Calendar, org: _Org, deals: _Deals, acts: _Activities) -> np.ndarray:
+def _monthly_actuals(cal: Calendar, org: Org, deals: Deals, acts: Activities) -> np.ndarray:
     """What each user achieved per history month, per quota type, as the marts count it:
     won deals by close month, activities by the month they happened."""
     cells = org.n_users * cal.n_months
@@ -151,14 +151,14 @@ def _monthly_actuals(cal: _Calendar, org: _Org, deals: _Deals, acts: _Activities
         return np.bincount(user.astype(np.int64) * cal.n_months + month, weight, minlength=cells)
 
     won = deals.is_won
-    month = _month_of(cal, deals.close_day)
+    month = month_of(cal, deals.close_day)
     cost = np.array([p[3] for p in PRODUCTS]) * 100
     line_won = won[deals.li_opp]
     profit = deals.li_total_cents - deals.li_quantity * cost[deals.li_product]
     line_owner, line_month = deals.owner[deals.li_opp][line_won], month[deals.li_opp][line_won]
     task, event = acts.task, acts.event
-    task_month = _month_of(cal, task["ts"] // DAY)
-    event_month = _month_of(cal, event["start"] // DAY)
+    task_month = month_of(cal, task["ts"] // DAY)
+    event_month = month_of(cal, event["start"] // DAY)
     sums = [
         total(deals.owner[won], month[won], deals.amount[won].astype(np.float64)),
         total(line_owner, line_month, profit[line_won].astype(np.float64)),

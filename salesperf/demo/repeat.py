@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from salesperf.demo.accounts import _account_attributes, _Accounts, _record_wins
-from salesperf.demo.arrays import _concat_dicts
-from salesperf.demo.calendar import _Calendar, _snap
+from salesperf.demo.accounts import Accounts, account_attributes, record_wins
+from salesperf.demo.arrays import concat_dicts
+from salesperf.demo.calendar import Calendar, snap
 from salesperf.demo.config import DemoConfig
 from salesperf.demo.constants import DAY, HOUR, NEW, RENEWAL, UPSELL
-from salesperf.demo.leads import CONVERTED_MIX, LEAD_SOURCES
-from salesperf.demo.org import REP, _occupant_at, _Org
-from salesperf.demo.stages import WON, _simulate_stages
+from salesperf.demo.lead_sources import CONVERTED_MIX, LEAD_SOURCES
+from salesperf.demo.org import REP, Org, occupant_at
+from salesperf.demo.stages import WON, simulate_stages
 
 
-def _prehistory_customers(config: DemoConfig, cal: _Calendar, org: _Org, rng: np.random.Generator,
-                          accounts: _Accounts) -> dict[str, np.ndarray]:
+def prehistory_customers(config: DemoConfig, cal: Calendar, org: Org, rng: np.random.Generator,
+                          accounts: Accounts) -> dict[str, np.ndarray]:
     """Customers won in the year before history starts. Their first deal is outside the
     data, but their renewals and upsells fall inside it, so that even a short history
     has existing business from day one. Appended to `accounts`; returns renewal seeds."""
@@ -27,7 +27,7 @@ def _prehistory_customers(config: DemoConfig, cal: _Calendar, org: _Org, rng: np
     won = cal.start_ts - rng.integers(20 * DAY, 365 * DAY, n)
     created = won - rng.integers(30 * DAY, 400 * DAY, n)
     source = rng.choice(len(LEAD_SOURCES), n, p=CONVERTED_MIX)
-    extra = _account_attributes(org, rng, owner, created, source, has_deals=np.ones(n, dtype=bool))
+    extra = account_attributes(org, rng, owner, created, source, has_deals=np.ones(n, dtype=bool))
     extra.first_win = won
     first = accounts.n
     for name in ("created", "owner", "owner_base", "region", "industry", "country", "employees",
@@ -38,8 +38,8 @@ def _prehistory_customers(config: DemoConfig, cal: _Calendar, org: _Org, rng: np
     return dict(account=first + np.arange(n), win_ts=won, kind=np.full(n, NEW))
 
 
-def _repeat_business(config: DemoConfig, cal: _Calendar, org: _Org, rng: np.random.Generator,
-                     accounts: _Accounts, generations: list[dict], pre_seeds: dict[str, np.ndarray]) -> None:
+def repeat_business(config: DemoConfig, cal: Calendar, org: Org, rng: np.random.Generator,
+                     accounts: Accounts, generations: list[dict], pre_seeds: dict[str, np.ndarray]) -> None:
     """Renewals about a year after each win (most are won) and upsells a few months
     after a new-business win, owned by whoever holds the account then. One loop pass per
     generation: renewals of renewals come in the next pass."""
@@ -59,7 +59,7 @@ def _repeat_business(config: DemoConfig, cal: _Calendar, org: _Org, rng: np.rand
         won = gen["paths"].stage == WON
         return dict(account=gen["account"][won], win_ts=gen["paths"].last_ts[won], kind=gen["kind"][won])
 
-    seeds = _concat_dicts([wins_of(generations[0]), pre_seeds])
+    seeds = concat_dicts([wins_of(generations[0]), pre_seeds])
     while len(seeds["account"]):
         n = len(seeds["account"])
         renew_created = seeds["win_ts"] + ((365 - rng.uniform(45, 90, n)) * DAY).astype(np.int64)
@@ -74,21 +74,21 @@ def _repeat_business(config: DemoConfig, cal: _Calendar, org: _Org, rng: np.rand
         kind, account, created = kind[keep], account[keep], created[keep]
         if not len(kind):
             break
-        creator = _occupant_at(org, accounts.owner_base[account], created)
-        created = _snap(cal, created, org.region[creator], rng)
-        creator = _occupant_at(org, accounts.owner_base[account], created)
+        creator = occupant_at(org, accounts.owner_base[account], created)
+        created = snap(cal, created, org.region[creator], rng)
+        creator = occupant_at(org, accounts.owner_base[account], created)
         created = np.maximum(created, org.hire_ts[creator] + HOUR)
         keep = created < np.minimum(cal.end_ts, org.depart_ts[creator])
         kind, account, created, creator = kind[keep], account[keep], created[keep], creator[keep]
         # Renewals are mostly won; upsells about as often as strong new business.
         boost = np.where(kind == RENEWAL, 2.4, 0.6)
-        paths = _simulate_stages(cal, rng, created, org.region[creator], org.skill[creator] + boost,
+        paths = simulate_stages(cal, rng, created, org.region[creator], org.skill[creator] + boost,
                                  org.speed[creator] * np.where(kind == RENEWAL, 0.6, 0.8),
                                  np.zeros(len(kind), dtype=bool))
         gen = dict(kind=kind, creator=creator, created=created, account=account,
                    lead_source=np.full(len(kind), -1), from_lead=np.zeros(len(kind), dtype=bool),
                    paths=paths)
         generations.append(gen)
-        _record_wins(accounts, account, paths)
+        record_wins(accounts, account, paths)
         seeds = wins_of(gen)
         seeds = {k: v[seeds["kind"] == RENEWAL] for k, v in seeds.items()}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from salesperf.demo.calendar import _Calendar, _snap
+from salesperf.demo.calendar import Calendar, snap
 from salesperf.demo.constants import DAY, HOUR
 
 STAGES = ("Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
@@ -31,7 +31,7 @@ REOPEN_P = {LOST: 0.035, WON: 0.006}
 
 
 @dataclass
-class _Paths:
+class Paths:
     """Stage rows of simulated deals (in step order) and each deal's final state."""
 
     row_deal: np.ndarray
@@ -42,9 +42,9 @@ class _Paths:
     reopened: np.ndarray
 
 
-def _simulate_stages(cal: _Calendar, rng: np.random.Generator, created: np.ndarray,
+def simulate_stages(cal: Calendar, rng: np.random.Generator, created: np.ndarray,
                      region: np.ndarray, skill: np.ndarray, speed: np.ndarray,
-                     quick: np.ndarray) -> _Paths:
+                     quick: np.ndarray) -> Paths:
     """Walk every deal through the stages at once, one transition per loop pass.
 
     At each stage a deal advances (sometimes skipping stages), is lost, or stalls (sits
@@ -83,7 +83,7 @@ def _simulate_stages(cal: _Calendar, rng: np.random.Generator, created: np.ndarr
         dwell = np.where(advance, dwell, dwell * LOSS_LINGER)
         dwell = np.where(stalled, rng.lognormal(np.log(150) - 0.125, 0.5, m), dwell)
         dwell = np.where(is_pending, rng.uniform(7, 60, m), dwell)
-        t_new = _snap(cal, t[idx] + (dwell * DAY).astype(np.int64), region[idx], rng)
+        t_new = snap(cal, t[idx] + (dwell * DAY).astype(np.int64), region[idx], rng)
         t_new = np.maximum(t_new, t[idx] + 60 + rng.integers(0, 900, m))
         same_instant = ~is_pending & advance & (rng.random(m) < SAME_INSTANT_P)
         t_new = np.where(same_instant, t[idx], t_new)
@@ -108,5 +108,5 @@ def _simulate_stages(cal: _Calendar, rng: np.random.Generator, created: np.ndarr
         stage[done] = nxt[happened]
         pending[idx] = reopen
         alive[idx] = happened & ((nxt < WON) | reopen)
-    return _Paths(np.concatenate(rows_deal), np.concatenate(rows_ts), np.concatenate(rows_stage),
+    return Paths(np.concatenate(rows_deal), np.concatenate(rows_ts), np.concatenate(rows_stage),
                   stage, t, reopened)
