@@ -159,7 +159,8 @@ class FaultInjector:
         names = ", ".join(quote(c) for c in columns)
         self.con.execute(
             f"create or replace table {qualified_name(self.schema, table.name)} as select {names},"
-            f" {quote(LOADED_AT_COLUMN)}, row_number() over (order by _pos) as {quote(SOURCE_ROW_COLUMN)} from _demo_w order by _pos")
+            f" {quote(LOADED_AT_COLUMN)}, row_number() over (order by _pos) as {quote(SOURCE_ROW_COLUMN)}"
+            " from _demo_w order by _pos")
         self.con.execute("drop table _demo_w")
         if table.name == "opportunity":
             self.n_opportunities = n

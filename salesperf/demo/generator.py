@@ -35,7 +35,8 @@ def generate(
 def _generate(config: DemoConfig, con: duckdb.DuckDBPyConnection, schema: str,
               progress: Callable[[str], None] | None) -> GenerationSummary:
     """The stages in order, each taking the results of earlier ones as arguments:
-    calendar -> org -> rep months -> deals (with accounts) -> leads -> activities ->
+    calendar -> org -> rep months (of the history and of the months before it) -> deals
+    (with their accounts, owners over time and exchange rates) -> leads -> activities ->
     quotas -> costs. Each table is handed to the writer as soon as its inputs exist, so
     the writer thread lands the deal tables while the activities are generated."""
     started = time.perf_counter()
@@ -44,8 +45,9 @@ def _generate(config: DemoConfig, con: duckdb.DuckDBPyConnection, schema: str,
     org = build_org(config, cal, random_stream(config, 1))
     say(f"org: {org.n_users:,} users in {org.n_teams} teams, {int((org.kind == REP).sum()):,} reps over time")
     grid = rep_month_grid(cal, org)
+    warm_grid = rep_month_grid(cal, org, before_history=True)
     lead_rng = random_stream(config, 3)
-    deals, origins = build_deals(config, cal, org, grid, lead_rng)
+    deals, origins = build_deals(config, cal, org, grid, warm_grid, lead_rng)
     leads = build_leads(cal, org, lead_rng, deals, origins)
     say(f"opportunities: {deals.n:,} rows, history: {len(deals.h_opp):,} rows, "
         f"line items: {len(deals.li_opp):,} rows")
@@ -60,7 +62,9 @@ def _generate(config: DemoConfig, con: duckdb.DuckDBPyConnection, schema: str,
         writer.submit(lambda: tables.opportunity_history_table(deals, ids))
         writer.submit(lambda: tables.opportunity_line_item_table(deals, ids))
         writer.submit(lambda: tables.lead_table(leads, deals, ids))
-        acts = build_activities(cal, org, deals, leads, random_stream(config, 7))
+        writer.submit(lambda: tables.opportunity_field_history_table(cal, org, deals))
+        writer.submit(lambda: tables.dated_conversion_rate_table(deals.rates))
+        acts = build_activities(cal, org, grid, deals, leads, random_stream(config, 7))
         say(f"tasks: {len(acts.t_ts):,} rows, events: {len(acts.e_start):,} rows")
         writer.submit(lambda: tables.task_table(cal, acts, ids))
         writer.submit(lambda: tables.event_table(acts, ids))
@@ -68,7 +72,5 @@ def _generate(config: DemoConfig, con: duckdb.DuckDBPyConnection, schema: str,
         costs = build_rep_costs(cal, org, random_stream(config, 9))
         writer.submit(lambda: tables.quota_table(quotas, ids))
         writer.submit(lambda: tables.rep_cost_table(costs, ids))
-        writer.submit(tables.opportunity_field_history_table)
-        writer.submit(tables.dated_conversion_rate_table)
         row_counts = writer.finish()
     return GenerationSummary(config, row_counts, time.perf_counter() - started)

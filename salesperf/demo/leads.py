@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from salesperf.demo.calendar import Calendar, business_ts, snap, snap_before
+from salesperf.demo.calendar import Calendar, advance, after_office, between, business_ts, next_working_day
 from salesperf.demo.constants import DAY
 from salesperf.demo.deals import Deals, LeadOrigins
 from salesperf.demo.lead_sources import LEAD_CONVERSION
@@ -50,21 +50,20 @@ def build_leads(cal: Calendar, org: Org, rng: np.random.Generator, deals: Deals,
     lo = np.maximum(org.hire_ts[owner], cal.start_ts) // DAY
     hi = np.minimum(org.depart_ts[owner], cal.end_ts) // DAY  # exclusive
     day = np.repeat(lead_created[conv] // DAY, siblings) + rng.integers(-25, 26, m)
-    day = np.clip(day, lo, np.maximum(hi - 1, lo))
+    day = np.clip(next_working_day(day), lo, np.maximum(hi - 1, lo))
     any_hour = day * DAY + rng.integers(0, DAY, m)
     created = np.where(src == 0, any_hour, business_ts(cal, day, org.region[owner], rng))
     created = np.clip(created, np.maximum(org.hire_ts[owner], cal.start_ts),
                       np.minimum(org.depart_ts[owner], cal.end_ts) - 1)
 
     delay = (rng.lognormal(np.log(org.response_minutes[owner]), 0.8) * 60).astype(np.int64)
-    first = snap(cal, created + delay, org.region[owner], rng)
+    first = after_office(cal, created, delay, org.region[owner])
     first = np.where(first - created > 2 * delay + 4 * DAY, created + delay, first)
     neglected = rng.random(m) < 0.05
     touched = ~neglected & (first < cal.end_ts)
     attempts = np.where(touched, np.minimum(rng.poisson(0.2 * org.persistence[owner]), 5), 0)
     extra_lead = np.repeat(np.arange(m), attempts)
-    extra_ts = snap(cal, first[extra_lead] + (rng.uniform(0.1, 21, len(extra_lead)) * DAY).astype(np.int64),
-                     org.region[owner[extra_lead]], rng)
+    extra_ts = advance(cal, first[extra_lead], rng.uniform(0.1, 21, len(extra_lead)), org.region[owner[extra_lead]])
     extra_ok = extra_ts < cal.end_ts
     extra_lead, extra_ts = extra_lead[extra_ok], extra_ts[extra_ok]
     last_touch = np.where(touched, first, -1)
@@ -79,9 +78,8 @@ def build_leads(cal: Calendar, org: Org, rng: np.random.Generator, deals: Deals,
     conversion = deals.created[conv_deal]
     more = rng.poisson(0.6, n_conv)
     more_lead = np.repeat(np.arange(n_conv), more)
-    more_ts = first_touch[conv][more_lead] + (rng.random(len(more_lead)) * (
-        conversion[more_lead] - first_touch[conv][more_lead])).astype(np.int64)
-    more_ts = snap_before(cal, more_ts, conversion[more_lead], org.region[conv_owner[more_lead]], rng)
+    more_ts = between(cal, first_touch[conv][more_lead], conversion[more_lead], org.region[conv_owner[more_lead]],
+                      rng.random(len(more_lead)))
 
     all_created = np.concatenate([conv_created, created])
     order = np.argsort(all_created, kind="stable")

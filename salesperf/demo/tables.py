@@ -32,6 +32,7 @@ from salesperf.demo.activities import (
 )
 from salesperf.demo.calendar import Calendar
 from salesperf.demo.constants import DAY, NEVER, OPP_TYPE_LABEL, OPP_TYPES, REGIONS
+from salesperf.demo.currency import CURRENCIES, OPEN_END_DAY, Rates
 from salesperf.demo.deals import Deals
 from salesperf.demo.lead_sources import LEAD_SOURCES
 from salesperf.demo.leads import LEAD_STATUSES, Leads
@@ -134,13 +135,16 @@ class Ids:
         return np.where(index >= 0, self.account_number[np.maximum(index, 0)], np.int64(-1))
 
 
+TRACKED_FIELDS = ("Owner", "StageName", "Amount")
+TRACKING_MONTHS = 4  # stage and amount history tracking was switched on this many months before the end
+
 ACCOUNT_NAME = "cast(word as varchar) || cast(suffix as varchar) || ' ' || cast(legal as varchar)"
 
 
 def user_table(org: Org, ids: Ids) -> TableData:
     n = org.n_users
     data = pa.table({
-        "n": np.arange(1, n + 1), "first": _codes(org.first_name, FIRST_NAMES),
+        "n": np.arange(1, n + 1), "full_name": pa.array(org.names()), "first": _codes(org.first_name, FIRST_NAMES),
         "last": _codes(org.last_name, LAST_NAMES), "title": _codes(org.title, TITLES),
         "division": _codes(np.where(org.kind == VP, -1, org.region), REGIONS),
         "role": ids.ref("user_role", org.role + 1), "manager": ids.ref("user", org.manager + 1),
@@ -149,7 +153,7 @@ def user_table(org: Org, ids: Ids) -> TableData:
     })
     return TableData("user", data, {
         "id": id_sql("user", "n"),
-        "name": "cast(first as varchar) || ' ' || cast(last as varchar)",
+        "name": "full_name",
         "email": "lower(cast(first as varchar) || '.' || replace(cast(last as varchar), ' ', '')) "
                  "|| '.' || cast(n as varchar) || '@example.com'",
         "title": "cast(title as varchar)", "division": "cast(division as varchar)",
@@ -205,6 +209,7 @@ def opportunity_table(deals: Deals, leads: Leads, ids: Ids) -> TableData:
         "close": _date(d.close_day), "created": _ts(d.created), "closed": d.is_closed, "won": d.is_won,
         "type": _codes(d.kind, OPP_TYPES), "source": _codes(d.lead_source, LEAD_SOURCES),
         "forecast": _codes(STAGE_FORECAST[d.stage], FORECAST), "modified": _ts(d.last_modified),
+        "currency": _codes(d.currency, CURRENCIES),
     })
     converted = np.zeros(d.n, dtype=bool)
     converted[leads.converted_deal[leads.converted_deal >= 0]] = True
@@ -217,7 +222,7 @@ def opportunity_table(deals: Deals, leads: Leads, ids: Ids) -> TableData:
         "close_date": "close", "created_date": "created", "is_closed": "closed", "is_won": "won",
         "type": "cast(type as varchar)", "lead_source": "cast(source as varchar)",
         "forecast_category": "cast(forecast as varchar)", "is_deleted": "false",
-        "last_modified_date": "modified", "currency_iso_code": "cast(null as varchar)",
+        "last_modified_date": "modified", "currency_iso_code": "cast(currency as varchar)",
     })
 
 
@@ -227,6 +232,7 @@ def opportunity_history_table(deals: Deals, ids: Ids) -> TableData:
         "n": np.arange(1, len(d.h_opp) + 1), "opp": ids.ref("opportunity", d.h_opp + 1), "created": _ts(d.h_ts),
         "stage": _codes(d.h_stage, STAGES), "amount": _money(d.h_amount), "probability": d.h_probability,
         "close": _date(d.h_close_day), "forecast": _codes(STAGE_FORECAST[d.h_stage], FORECAST),
+        "currency": _codes(d.currency[d.h_opp], CURRENCIES),
     })
     later = np.ones(len(d.h_opp), dtype=bool)  # the next row of the deal is strictly later
     later[:-1] = (d.h_opp[1:] != d.h_opp[:-1]) | (d.h_ts[1:] > d.h_ts[:-1])
@@ -235,7 +241,7 @@ def opportunity_history_table(deals: Deals, ids: Ids) -> TableData:
         "created_date": "created", "stage_name": "cast(stage as varchar)", "amount": "amount",
         "probability": "probability", "close_date": "close",
         "forecast_category": "cast(forecast as varchar)", "is_deleted": "false",
-        "currency_iso_code": "cast(null as varchar)",
+        "currency_iso_code": "cast(currency as varchar)",
     })
 
 
@@ -246,12 +252,13 @@ def opportunity_line_item_table(deals: Deals, ids: Ids) -> TableData:
         "product": ids.ref("product_2", d.li_product + 1),
         "quantity": _money(d.li_quantity * 100), "unit": _money(d.li_unit_cents),
         "total": _money(d.li_total_cents), "modified": _ts(d.li_last_modified),
+        "currency": _codes(d.currency[d.li_opp], CURRENCIES),
     })
     return TableData("opportunity_line_item", data, {
         "id": id_sql("opportunity_line_item", "n"), "opportunity_id": "cast(opp as varchar)",
         "product_2_id": "cast(product as varchar)", "quantity": "quantity", "unit_price": "unit",
         "total_price": "total", "is_deleted": "false", "last_modified_date": "modified",
-        "currency_iso_code": "cast(null as varchar)",
+        "currency_iso_code": "cast(currency as varchar)",
     })
 
 
@@ -359,19 +366,68 @@ def rep_cost_table(costs: dict[str, np.ndarray], ids: Ids) -> TableData:
         "user_id": "cast(\"user\" as varchar)", "month_start": "month", "loaded_cost": "cost"})
 
 
-def opportunity_field_history_table() -> TableData:
-    data = pa.table({"n": pa.array([], pa.int64())})
-    return TableData("opportunity_field_history", data, {
-        "id": "cast(n as varchar)", "opportunity_id": "cast(n as varchar)", "field": "cast(n as varchar)",
-        "old_value": "cast(n as varchar)", "new_value": "cast(n as varchar)",
-        "created_date": "cast(null as timestamp)", "is_deleted": "false"})
+def opportunity_field_history_table(cal: Calendar, org: Org, deals: Deals) -> TableData:
+    """Owner changes, two rows each at one instant as Salesforce writes them (user ids,
+    then user names), and, since field history tracking was switched on for them a few
+    months before the end, stage and amount changes."""
+    d, own = deals, deals.ownership
+    n_users = org.n_users
+    m = len(own.deal)
+    # Values index one dictionary: user ids, then user names, then stage names.
+    by_name = np.tile([0, n_users], m)
+    owner_old, owner_new = np.repeat(own.old, 2) + by_name, np.repeat(own.new, 2) + by_name
+    previous = np.zeros(len(d.h_opp), dtype=bool)
+    previous[1:] = d.h_opp[1:] == d.h_opp[:-1]
+    tracked = previous & (d.h_ts >= cal.end_ts - TRACKING_MONTHS * 30 * DAY)
+    row = np.flatnonzero(tracked & (np.roll(d.h_stage, 1) != d.h_stage))
+    amount_row = np.flatnonzero(tracked & (np.roll(d.h_amount, 1) != d.h_amount))
+    none = np.full(len(amount_row), -1)
+    opp = np.concatenate([np.repeat(own.deal, 2), d.h_opp[row], d.h_opp[amount_row]])
+    ts = np.concatenate([np.repeat(own.ts, 2), d.h_ts[row], d.h_ts[amount_row]])
+    fld = np.concatenate([np.zeros(2 * m, dtype=np.int64), np.ones(len(row), dtype=np.int64),
+                          np.full(len(amount_row), 2)])
+    old = np.concatenate([owner_old, 2 * n_users + d.h_stage[row - 1], none])
+    new = np.concatenate([owner_new, 2 * n_users + d.h_stage[row], none])
+    no_amount = np.zeros(2 * m + len(row), dtype=np.int64)
+    old_amount = np.concatenate([no_amount, d.h_amount[amount_row - 1]])
+    new_amount = np.concatenate([no_amount, d.h_amount[amount_row]])
+    order = np.lexsort((np.arange(len(opp)), opp, ts))  # ids grow with time
+    values = pa.concat_arrays([_id_strings("user", n_users), pa.array(org.names()), pa.array(STAGES)])
+    amount_mask = fld[order] != 2
+    data = pa.table({
+        "n": np.arange(1, len(opp) + 1), "opp": opp[order] + 1,
+        "field": _codes(fld[order], TRACKED_FIELDS),
+        "old": pa.DictionaryArray.from_arrays(pa.array(old[order].astype(np.int32), mask=old[order] < 0), values),
+        "new": pa.DictionaryArray.from_arrays(pa.array(new[order].astype(np.int32), mask=new[order] < 0), values),
+        "old_amount": _money(old_amount[order]),
+        "new_amount": _money(new_amount[order]), "amount_row": ~amount_mask,
+        "created": _ts(ts[order]),
+    })
+    return TableData("opportunity_field_history", data, meta={"owner": fld[order] == 0}, columns={
+        "id": id_sql("opportunity_field_history", "n"), "opportunity_id": id_sql("opportunity", "opp"),
+        "field": "cast(field as varchar)",
+        "old_value": "case when amount_row then cast(old_amount as varchar) else cast(old as varchar) end",
+        "new_value": "case when amount_row then cast(new_amount as varchar) else cast(new as varchar) end",
+        "created_date": "created", "is_deleted": "false"})
 
 
-def dated_conversion_rate_table() -> TableData:
-    data = pa.table({"n": pa.array([], pa.int64())})
+def dated_conversion_rate_table(rates: Rates) -> TableData:
+    """One rate per currency and month, the corporate currency at 1, the last month of
+    each open-ended."""
+    n_currencies, n_months = rates.rate.shape
+    month = np.tile(np.arange(n_months), n_currencies)
+    currency = np.repeat(np.arange(n_currencies), n_months)
+    order = np.lexsort((currency, month))
+    month, currency = month[order], currency[order]
+    following = np.where(month + 1 < n_months, rates.month_days[np.minimum(month + 1, n_months - 1)], OPEN_END_DAY)
+    data = pa.table({
+        "n": np.arange(1, len(month) + 1), "currency": _codes(currency, CURRENCIES),
+        "start": _date(rates.month_days[month]), "next": _date(following),
+        "rate": pa.array(rates.rate[currency, month]),
+    })
     return TableData("dated_conversion_rate", data, {
-        "id": "cast(n as varchar)", "iso_code": "cast(n as varchar)", "start_date": "cast(null as date)",
-        "next_start_date": "cast(null as date)", "conversion_rate": "cast(null as decimal(18, 6))"})
+        "id": id_sql("dated_conversion_rate", "n"), "iso_code": "cast(currency as varchar)", "start_date": "start",
+        "next_start_date": "next", "conversion_rate": "cast(rate as decimal(18, 6))"})
 
 
 def _who_sql() -> str:
