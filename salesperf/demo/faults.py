@@ -1,6 +1,7 @@
-"""Dirty loads: land each table as text with the faults real loads bring (stale and tied
-duplicates, soft deletes, malformed values, orphans, missing ids) and list every
-affected row for the fault manifest."""
+"""Dirty loads: land each table as text with the faults real loads bring (stale, tied
+and reloaded duplicates, soft deletes, malformed values such as stage names, amounts,
+currency codes and rates, orphans, missing ids) and list every affected row for the
+fault manifest."""
 
 from __future__ import annotations
 
@@ -52,6 +53,12 @@ STALE_CHANGES = {
     "quota": {"target_value": "cast(cast(round(cast(t.target_value as decimal(18, 2)) * 0.9 + 1, 0)"
                               " as decimal(18, 2)) as varchar)"},
 }
+DEAL_CHILDREN = ("opportunity_history", "opportunity_field_history", "opportunity_line_item")
+CURRENCY_TABLES = ("opportunity", "opportunity_history", "opportunity_line_item")
+CURRENCY_FORMATS = ("lower(t.currency_iso_code)", "' ' || t.currency_iso_code", "t.currency_iso_code || ' '",
+                    "lower(t.currency_iso_code) || ' '")
+RATE_FORMATS = ("' ' || t.conversion_rate || ' '", "printf('%e', cast(t.conversion_rate as double))",
+                "t.conversion_rate || '00'")
 STAGE_FORMATS = ("lower(t.stage_name)", "upper(t.stage_name) || ' '", "'  ' || t.stage_name",
                  "case when contains(t.stage_name, ' ') then replace(t.stage_name, ' ', '  ')"
                  " else t.stage_name || ' ' end")
@@ -216,9 +223,9 @@ class FaultInjector:
         return pa.concat_tables(parts) if parts else _empty_positions()
 
     def parent_rows(self, name: str) -> pa.Table:
-        """History and line items of deleted or quarantined deals: still live themselves,
-        they must be taken out through their parent."""
-        if name not in ("opportunity_history", "opportunity_line_item") or not self.faulted_opportunities:
+        """History, field history and line items of deleted or quarantined deals: still
+        live themselves, they must be taken out through their parent."""
+        if name not in DEAL_CHILDREN or not self.faulted_opportunities:
             return _empty_positions()
         parts = []
         for fault, numbers in self.faulted_opportunities.items():
@@ -298,9 +305,9 @@ class FaultInjector:
             rows = self.choose(everything, k("activity_no_owner"), used)
             ops.append(_Op("activity_no_owner", rows, {"owner_id": "x.owner"}, "owner_id missing",
                            {"owner": pa.array(np.where(rng.random(len(rows)) < 0.5, "", None), pa.string())}))
-        elif name in ("quota", "product_2", "opportunity_line_item"):
+        elif name in ("quota", "product_2", "opportunity_line_item", "opportunity_field_history"):
             # Deleted records that never counted: a quota entered twice, a product created by
-            # mistake, a product taken off a deal.
+            # mistake, a product taken off a deal, a field change recorded twice.
             rows = self.choose(everything, k("soft_deleted"), used)
             change = {"quota": {"target_value": STALE_CHANGES["quota"]["target_value"]},
                       "product_2": {"name": "t.name || ' (duplicate)'"}}.get(name, {})
@@ -357,6 +364,27 @@ class FaultInjector:
             ops.append(_Op("stage_name_format", rows,
                            {"stage_name": f"[{', '.join(STAGE_FORMATS)}][x.v]"},
                            "stage name with stray spaces or other case", {"v": rng.integers(1, 5, len(rows))}))
+
+        if name in CURRENCY_TABLES:
+            rows = self.choose(everything, k("currency_code_format"), used)
+            ops.append(_Op("currency_code_format", rows,
+                           {"currency_iso_code": f"[{', '.join(CURRENCY_FORMATS)}][x.v]"},
+                           "currency code in lower case or with stray spaces", {"v": rng.integers(1, 5, len(rows))}))
+            # Only where the amount is in the corporate currency, which a missing code means.
+            rows = self.choose(self.where("currency_iso_code = 'USD'"), k("empty_currency"), used)
+            ops.append(_Op("empty_currency", rows, {"currency_iso_code": "''"},
+                           "currency code empty; the amounts are in the corporate currency (USD)"))
+
+        if name == "dated_conversion_rate":
+            rows = self.choose(everything, k("rate_as_text"), used)
+            ops.append(_Op("rate_as_text", rows, {"conversion_rate": f"[{', '.join(RATE_FORMATS)}][x.v]"},
+                           "conversion rate written as formatted text (still numeric)",
+                           {"v": rng.integers(1, len(RATE_FORMATS) + 1, len(rows))}))
+
+        if name in ("opportunity_field_history", "dated_conversion_rate"):
+            rows = self.choose(everything, k("duplicate_reloaded"), used)
+            ops.append(_Op("duplicate_reloaded", rows, {}, "the same row loaded again by a later load",
+                           placement="later"))
 
         if name in AMOUNT_COLUMNS:
             c = AMOUNT_COLUMNS[name]

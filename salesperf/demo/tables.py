@@ -403,7 +403,7 @@ def opportunity_field_history_table(cal: Calendar, org: Org, deals: Deals) -> Ta
         "new_amount": _money(new_amount[order]), "amount_row": ~amount_mask,
         "created": _ts(ts[order]),
     })
-    return TableData("opportunity_field_history", data, meta={"owner": fld[order] == 0}, columns={
+    return TableData("opportunity_field_history", data, columns={
         "id": id_sql("opportunity_field_history", "n"), "opportunity_id": id_sql("opportunity", "opp"),
         "field": "cast(field as varchar)",
         "old_value": "case when amount_row then cast(old_amount as varchar) else cast(old as varchar) end",
