@@ -42,6 +42,7 @@ class GenerationSummary:
     config: DemoConfig
     row_counts: dict[str, int]  # raw table -> rows written, plus the fault manifest
     seconds: float
+    realism: dict[str, object] = field(default_factory=dict)  # see realism.realism_figures
 
 
 def random_stream(config: DemoConfig, stream: int) -> np.random.Generator:

@@ -18,6 +18,7 @@ from salesperf.demo.leads import build_leads
 from salesperf.demo.memory import reuse_freed_memory
 from salesperf.demo.org import REP, build_org, rep_month_grid
 from salesperf.demo.quotas import build_quotas
+from salesperf.demo.realism import realism_figures
 from salesperf.demo.writer import Writer
 
 
@@ -37,7 +38,7 @@ def _generate(config: DemoConfig, con: duckdb.DuckDBPyConnection, schema: str,
     """The stages in order, each taking the results of earlier ones as arguments:
     calendar -> org -> rep months (of the history and of the months before it) -> deals
     (with their accounts, owners over time and exchange rates) -> leads -> activities ->
-    quotas -> costs. Each table is handed to the writer as soon as its inputs exist, so
+    quotas -> costs -> realism figures. Each table is handed to the writer as soon as its inputs exist, so
     the writer thread lands the deal tables while the activities are generated."""
     started = time.perf_counter()
     say = progress or (lambda line: None)
@@ -72,5 +73,6 @@ def _generate(config: DemoConfig, con: duckdb.DuckDBPyConnection, schema: str,
         costs = build_rep_costs(cal, org, random_stream(config, 9))
         writer.submit(lambda: tables.quota_table(quotas, ids))
         writer.submit(lambda: tables.rep_cost_table(costs, ids))
+        figures = realism_figures(cal, org, grid, deals, acts, quotas)
         row_counts = writer.finish()
-    return GenerationSummary(config, row_counts, time.perf_counter() - started)
+    return GenerationSummary(config, row_counts, time.perf_counter() - started, figures)

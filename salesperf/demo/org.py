@@ -185,8 +185,8 @@ def build_org(config: DemoConfig, cal: Calendar, rng: np.random.Generator) -> Or
         last_modified=last_modified,
         volume=rng.lognormal(0, 0.2, n_users) * TITLE_VOLUME[title],
         opp_rate=rng.lognormal(0, 0.15, n_users) * TITLE_SOURCING[title],
-        # Cold calls reach someone less often than an AE's calls to people who expect them.
-        connect=np.where(sdr_rep, rng.uniform(0.12, 0.16, n_users), rng.uniform(0.12, 0.22, n_users)),
+        # An SDR's cold calls reach someone less often than an AE's calls to people who expect them.
+        connect=np.where(sdr_rep, rng.uniform(0.06, 0.10, n_users), rng.uniform(0.12, 0.22, n_users)),
         persistence=np.exp(rng.uniform(np.log(0.5), np.log(6.0), n_users)),
         response_minutes=np.exp(rng.uniform(np.log(5), np.log(2 * 1440), n_users)),
         skill=rng.normal(0, 0.22, n_users) + 0.1 * senior - 0.1 * junior,
