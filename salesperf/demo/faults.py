@@ -382,9 +382,11 @@ class FaultInjector:
                            {"v": rng.integers(1, len(RATE_FORMATS) + 1, len(rows))}))
 
         if name in ("opportunity_field_history", "dated_conversion_rate"):
+            # No last_modified_date to tell the copies apart: the one loaded last wins.
             rows = self.choose(everything, k("duplicate_reloaded"), used)
-            ops.append(_Op("duplicate_reloaded", rows, {}, "the same row loaded again by a later load",
-                           placement="later"))
+            ops.append(_Op("duplicate_reloaded", rows, {},
+                           "the same row loaded the night before as well; source_row {winner}, loaded last, wins",
+                           placement="earlier", winner=True))
 
         if name in AMOUNT_COLUMNS:
             c = AMOUNT_COLUMNS[name]

@@ -214,32 +214,22 @@ def pick_colleague(org: Org, rng: np.random.Generator, user: np.ndarray, ts: np.
     seat's holder at `ts` is whoever the chain of hires puts there) a few times per level."""
     out = np.full(len(user), -1)
     ae_seats = np.flatnonzero(~org.seat_sdr)
-    team = org.team[user]
-    for level in range(3):
+    levels = ((org.seat_team[ae_seats], org.team[user]),
+              (org.seat_team[ae_seats] % len(REGIONS), org.region[user]),
+              (np.zeros(len(ae_seats), dtype=np.int64), np.zeros(len(user), dtype=np.int64)))
+    for pool, group in levels:
         todo = np.flatnonzero(out < 0)
-        if not len(todo) or not len(ae_seats):
-            break
         for _ in range(12):
-            if level == 0:
-                seat_pool = org.seat_team[ae_seats]
-                group = team[todo]
-            elif level == 1:
-                seat_pool = org.seat_team[ae_seats] % len(REGIONS)
-                group = org.region[user[todo]]
-            else:
-                seat_pool = np.zeros(len(ae_seats), dtype=np.int64)
-                group = np.zeros(len(todo), dtype=np.int64)
-            chosen = _random_member(rng, seat_pool, group)
+            if not len(todo) or not len(ae_seats):
+                break
+            chosen = _random_member(rng, pool, group[todo])
             found = chosen >= 0
             candidate = np.full(len(todo), -1)
-            if found.any():
-                candidate[found] = occupant_at(org, org.seat_first[ae_seats[chosen[found]]], ts[todo][found])
+            candidate[found] = occupant_at(org, org.seat_first[ae_seats[chosen[found]]], ts[todo][found])
             ok = found & (candidate != user[todo])
             ok[ok] = org.employed(candidate[ok], ts[todo][ok])
             out[todo[ok]] = candidate[ok]
             todo = todo[~ok]
-            if not len(todo):
-                break
     return out
 
 

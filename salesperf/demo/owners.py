@@ -32,11 +32,12 @@ class Ownership:
 
     def owner_at(self, creator: np.ndarray, deal: np.ndarray, ts: np.ndarray) -> np.ndarray:
         """Owner of each `deal` at `ts` (a change at exactly `ts` has happened)."""
-        keys = _key(self.deal, self.ts)
-        pos = np.searchsorted(keys, _key(deal, ts), side="right") - 1
+        if not len(self.deal):
+            return creator[deal]
+        pos = np.searchsorted(_key(self.deal, self.ts), _key(deal, ts), side="right") - 1
         safe = np.maximum(pos, 0)
-        changed = (pos >= 0) & (self.deal[safe] == deal) if len(keys) else np.zeros(len(deal), dtype=bool)
-        return np.where(changed, self.new[safe] if len(keys) else 0, creator[deal])
+        changed = (pos >= 0) & (self.deal[safe] == deal)
+        return np.where(changed, self.new[safe], creator[deal])
 
     def renumbered(self, rank: np.ndarray) -> Ownership:
         """The same changes with deals renumbered by `rank`, sorted again."""

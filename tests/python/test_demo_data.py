@@ -764,7 +764,7 @@ def test_every_listed_row_exists_and_shows_its_fault(dirty: duckdb.DuckDBPyConne
             condition = " or ".join(f"{c} not in ('true', 'false')" for c in
                                     RAW_TABLES_BY_NAME[table].columns if c.startswith("is_"))
         if fault == "duplicate_reloaded":
-            condition = f'exists (select 1 from raw."{table}" as o where o.id = t.id and o._loaded_at < t._loaded_at)'
+            condition = f'exists (select 1 from raw."{table}" as o where o.id = t.id and o._loaded_at > t._loaded_at)'
         if fault in ("parent_deleted", "parent_quarantined"):
             parent = ("o.is_deleted = 'true'" if fault == "parent_deleted" else
                       f"o._source_row in (select source_row from raw.{MANIFEST_TABLE}"
