@@ -14,20 +14,25 @@ from salesperf.demo.lead_sources import CONVERTED_MIX, LEAD_SOURCES
 from salesperf.demo.org import REP, Org, occupant_at
 from salesperf.demo.stages import WON, simulate_stages
 
+# Customers won this long before the history renew during it, or just before it and are
+# still negotiating when it starts.
+PREHISTORY_DAYS = 485
+
 
 def prehistory_customers(config: DemoConfig, cal: Calendar, org: Org, rng: np.random.Generator,
                           accounts: Accounts) -> dict[str, np.ndarray]:
-    """Customers won in the year before history starts. Their first deal is outside the
+    """Customers won in the 16 months before history starts. Their first deal is outside the
     data, but their renewals and upsells fall inside it, so that even a short history
     has existing business from day one. Appended to `accounts`; returns renewal seeds."""
     reps = np.flatnonzero((org.kind == REP) & ~org.is_sdr & (org.hire_ts < cal.start_ts - 60 * DAY)
                           & (org.depart_ts > cal.start_ts))
-    per_rep = rng.poisson(config.opportunities_per_rep_month * 0.78 * 0.22 * 12 * org.opp_rate[reps])
+    per_rep = rng.poisson(config.opportunities_per_rep_month * 0.78 * 0.22 * PREHISTORY_DAYS / 30.4
+                          * org.opp_rate[reps])
     owner = np.repeat(reps, per_rep)
     n = len(owner)
     # Won (and created) while the owner was already there.
     tenure = cal.start_ts - org.hire_ts[owner]
-    won = cal.start_ts - (rng.uniform(20 * DAY, np.minimum(365 * DAY, tenure - 30 * DAY))).astype(np.int64)
+    won = cal.start_ts - (rng.uniform(20 * DAY, np.minimum(PREHISTORY_DAYS * DAY, tenure - 30 * DAY))).astype(np.int64)
     created = won - (rng.uniform(30 * DAY, np.minimum(400 * DAY, won - org.hire_ts[owner]))).astype(np.int64)
     source = rng.choice(len(LEAD_SOURCES), n, p=CONVERTED_MIX)
     extra = account_attributes(org, rng, owner, created, source, has_deals=np.ones(n, dtype=bool))
