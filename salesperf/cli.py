@@ -96,6 +96,7 @@ def _destination(args: argparse.Namespace) -> str:
 
 def _generate(args: argparse.Namespace) -> int:
     from salesperf.demo import DemoConfig, generate
+    from salesperf.demo.realism import describe
     from salesperf.warehouse import export_csv
 
     config = DemoConfig(
@@ -125,6 +126,8 @@ def _generate(args: argparse.Namespace) -> int:
             _say(f"  copied to {_destination(args)} schema {args.schema}")
     total = sum(n for name, n in summary.row_counts.items() if not name.startswith("_"))
     _say(f"Wrote {total:,} rows in {len(summary.row_counts)} tables in {summary.seconds:.1f} s.")
+    for line in describe(summary.realism):
+        _say(f"  {line}")
     return 0
 
 

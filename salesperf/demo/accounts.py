@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from salesperf.demo.calendar import _Calendar
+from salesperf.demo.calendar import Calendar
 from salesperf.demo.constants import NEVER
-from salesperf.demo.leads import OTHER_SOURCE
-from salesperf.demo.org import _occupant_at, _Org
-from salesperf.demo.stages import LOST, WON, _Paths
+from salesperf.demo.lead_sources import OTHER_SOURCE
+from salesperf.demo.org import Org, occupant_at
+from salesperf.demo.stages import LOST, WON, Paths
 
 REGION_COUNTRIES = (
     (("United States", 0.8), ("Canada", 0.2)),
@@ -40,7 +40,7 @@ ACCOUNT_TYPES = ("Prospect", "Customer - Direct", "Customer - Channel")
 
 
 @dataclass
-class _Accounts:
+class Accounts:
     n: int
     created: np.ndarray
     owner: np.ndarray  # current owner (user index)
@@ -60,9 +60,9 @@ class _Accounts:
     has_deals: np.ndarray
 
 
-def _new_accounts(cal: _Calendar, org: _Org, rng: np.random.Generator, creator: np.ndarray,
+def new_accounts(cal: Calendar, org: Org, rng: np.random.Generator, creator: np.ndarray,
                   created: np.ndarray, lead_source: np.ndarray, from_lead: np.ndarray,
-                  paths: _Paths) -> tuple[np.ndarray, _Accounts]:
+                  paths: Paths) -> tuple[np.ndarray, Accounts]:
     """One account per new deal, except that a rep sometimes tries again at a company
     where an earlier deal was lost; plus prospect accounts that never got a deal."""
     n = len(created)
@@ -90,15 +90,15 @@ def _new_accounts(cal: _Calendar, org: _Org, rng: np.random.Generator, creator: 
     acc_created = np.concatenate([created[first_deal], prospect_created])
     source = np.concatenate([lead_source[first_deal],
                              rng.choice([5, 6, OTHER_SOURCE], n_prospects)])
-    accounts = _account_attributes(org, rng, owner_base, acc_created, source,
+    accounts = account_attributes(org, rng, owner_base, acc_created, source,
                                    has_deals=np.arange(len(owner_base)) < n_deal_accounts)
     # Wins of the first generation set first_win; later generations extend it.
-    _record_wins(accounts, account, paths)
+    record_wins(accounts, account, paths)
     return account, accounts
 
 
-def _account_attributes(org: _Org, rng: np.random.Generator, owner_base: np.ndarray,
-                        created: np.ndarray, source: np.ndarray, has_deals: np.ndarray) -> _Accounts:
+def account_attributes(org: Org, rng: np.random.Generator, owner_base: np.ndarray,
+                        created: np.ndarray, source: np.ndarray, has_deals: np.ndarray) -> Accounts:
     n = len(owner_base)
     region = org.region[owner_base]
     country = np.empty(n, dtype=np.int64)
@@ -112,7 +112,7 @@ def _account_attributes(org: _Org, rng: np.random.Generator, owner_base: np.ndar
     industry = rng.integers(0, len(INDUSTRIES), n)
     industry = np.where(rng.random(n) < 0.04, -1, industry)  # left blank by the rep
     source = np.where(rng.random(n) < 0.05, -1, source)
-    return _Accounts(
+    return Accounts(
         n=n, created=created, owner=owner_base.copy(), owner_base=owner_base, region=region,
         industry=industry, country=country, employees=employees,
         revenue_cents=(revenue_dollars * 100).astype(np.int64), source=source,
@@ -122,18 +122,18 @@ def _account_attributes(org: _Org, rng: np.random.Generator, owner_base: np.ndar
         name_legal=rng.integers(0, len(ACCOUNT_LEGAL), n), has_deals=has_deals)
 
 
-def _record_wins(accounts: _Accounts, account: np.ndarray, paths: _Paths) -> None:
+def record_wins(accounts: Accounts, account: np.ndarray, paths: Paths) -> None:
     """Keep each account's first won close time: it makes the account a customer."""
     won = paths.stage == WON
     np.minimum.at(accounts.first_win, account[won], paths.last_ts[won])
 
 
-def _finish_accounts(cal: _Calendar, org: _Org, rng: np.random.Generator, accounts: _Accounts) -> None:
+def finish_accounts(cal: Calendar, org: Org, rng: np.random.Generator, accounts: Accounts) -> None:
     """Type, current owner and last edit once every win is known."""
     customer = accounts.first_win < cal.end_ts
     channel = (accounts.source == 2) | (rng.random(accounts.n) < 0.12)
     accounts.type = np.where(customer, np.where(channel, 2, 1), 0)
-    accounts.owner = _occupant_at(org, accounts.owner_base, np.full(accounts.n, cal.end_ts - 1))
+    accounts.owner = occupant_at(org, accounts.owner_base, np.full(accounts.n, cal.end_ts - 1))
     touched = np.maximum(accounts.created, np.where(customer, accounts.first_win, accounts.created))
     later = rng.random(accounts.n) < 0.5
     accounts.last_modified = touched + (later * rng.random(accounts.n) * 0.5

@@ -42,9 +42,10 @@ class GenerationSummary:
     config: DemoConfig
     row_counts: dict[str, int]  # raw table -> rows written, plus the fault manifest
     seconds: float
+    realism: dict[str, object] = field(default_factory=dict)  # see realism.realism_figures
 
 
-def _rng(config: DemoConfig, stream: int) -> np.random.Generator:
+def random_stream(config: DemoConfig, stream: int) -> np.random.Generator:
     """One independent random stream per component, so a change in one part of the
     model leaves the draws of every other part (and so their data) unchanged."""
     return np.random.default_rng([config.seed, stream])

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from salesperf.demo.calendar import _Calendar
-from salesperf.demo.org import _Org
+from salesperf.demo.calendar import Calendar
+from salesperf.demo.org import Org
 
 # Monthly loaded cost (salary, taxes, benefits) by title, in dollars.
 TITLE_MONTHLY_COST = np.array([32_000, 21_000, 8_200, 12_800, 16_500])
 
 
-def _rep_costs(cal: _Calendar, org: _Org, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def build_rep_costs(cal: Calendar, org: Org, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Loaded cost per user and month employed: pay by title and person, a little noise
     month to month, expenses; prorated in the months someone joins or leaves."""
     user, month = (a.ravel() for a in np.meshgrid(np.arange(org.n_users), np.arange(cal.n_months), indexing="ij"))

@@ -1,5 +1,6 @@
-"""Opportunities: new business from leads and outbound work, then renewals and upsells,
-then products, amounts and field history, assembled into one deal table (`_Deals`)."""
+"""Opportunities: new business from leads and outbound work (with the pipeline already in
+flight when the history starts), then renewals and upsells, then owners, currencies,
+products, amounts and field history, assembled into one deal table (`Deals`)."""
 
 from __future__ import annotations
 
@@ -7,26 +8,31 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from salesperf.demo.accounts import _Accounts, _finish_accounts, _new_accounts
-from salesperf.demo.calendar import _business_ts, _Calendar, _snap_before
-from salesperf.demo.config import DemoConfig, _rng
-from salesperf.demo.constants import DAY, HOUR, NEVER, NEW
-from salesperf.demo.history import _add_change_rows, _history_values
-from salesperf.demo.leads import CONVERTED_MIX, LEAD_SOURCES, OTHER_SOURCE, REFERRAL_BOOST, _Leads, _leads
-from salesperf.demo.org import _occupant_at, _Org, _RepMonths
-from salesperf.demo.products import PRODUCTS, _line_items
-from salesperf.demo.repeat import _prehistory_customers, _repeat_business
-from salesperf.demo.stages import WON, _simulate_stages
+from salesperf.demo.accounts import Accounts, finish_accounts, new_accounts
+from salesperf.demo.calendar import Calendar, advance, between, quarter_season
+from salesperf.demo.config import DemoConfig, random_stream
+from salesperf.demo.constants import DAY, NEVER, NEW
+from salesperf.demo.currency import CURRENCY_OF_COUNTRY, LEVEL, Rates, build_rates, estimate_step
+from salesperf.demo.history import add_change_rows, history_values
+from salesperf.demo.lead_sources import CONVERTED_MIX, LEAD_SOURCES, OTHER_SOURCE, REFERRAL_BOOST
+from salesperf.demo.org import Org, RepMonths
+from salesperf.demo.owners import Ownership, build_ownership, sdr_handoffs
+from salesperf.demo.products import PRODUCTS, line_items
+from salesperf.demo.repeat import prehistory_customers, repeat_business
+from salesperf.demo.stages import WON, Paths, simulate_stages
 
 
 @dataclass
-class _Deals:
+class Deals:
     n: int
     kind: np.ndarray
     creator: np.ndarray
-    owner: np.ndarray
+    owner: np.ndarray  # current owner
+    close_owner: np.ndarray  # owner when the deal closed (open deals: the current owner)
+    ownership: Ownership
     region: np.ndarray
     account: np.ndarray
+    currency: np.ndarray  # index into CURRENCIES, the account's country's
     created: np.ndarray
     lead_source: np.ndarray  # -1 = null
     from_lead: np.ndarray
@@ -34,7 +40,7 @@ class _Deals:
     close_ts: np.ndarray  # time of the last stage row (the close for closed deals)
     close_day: np.ndarray  # close_date: actual for closed deals, expected for open ones
     last_modified: np.ndarray
-    amount: np.ndarray  # cents, = sum of line items
+    amount: np.ndarray  # cents in the deal's currency, = sum of line items
     probability: np.ndarray
     reopened: np.ndarray
     # history, sorted by deal then time
@@ -51,7 +57,8 @@ class _Deals:
     li_unit_cents: np.ndarray
     li_total_cents: np.ndarray
     li_last_modified: np.ndarray
-    accounts: _Accounts
+    accounts: Accounts
+    rates: Rates
     products_deactivated: np.ndarray  # per product: deactivation time, NEVER if active
     new_index: np.ndarray  # deal index of each first-generation (new business) deal
     logged: np.ndarray  # False for the few deals whose rep never logs an activity on them
@@ -64,42 +71,59 @@ class _Deals:
     def is_won(self) -> np.ndarray:
         return self.stage == WON
 
+    def owner_at(self, deal: np.ndarray, ts: np.ndarray) -> np.ndarray:
+        return self.ownership.owner_at(self.creator, deal, ts)
 
-def _season(cal: _Calendar, config: DemoConfig, month: np.ndarray) -> np.ndarray:
+
+@dataclass
+class LeadOrigins:
+    """For each new-business deal: whether a converted lead is behind it, that lead's
+    source, when it was created and when the rep first touched it."""
+
+    from_lead: np.ndarray
+    source: np.ndarray
+    lead_created: np.ndarray
+    first_touch: np.ndarray
+
+
+def _season(cal: Calendar, config: DemoConfig, month: np.ndarray) -> np.ndarray:
     """Deal flow bunches at the end of fiscal quarters (month = history month index)."""
-    calendar_month = (cal.first_month_index + month) % 12 + 1
-    position = (calendar_month - config.fiscal_year_start_month) % 3
-    return np.array([0.92, 1.0, 1.12])[position]
+    return quarter_season((cal.first_month_index + month) % 12 + 1, config.fiscal_year_start_month)
 
 
-def _opportunities(config: DemoConfig, cal: _Calendar, org: _Org, grid: _RepMonths) -> tuple[_Deals, _Leads]:
-    """New business from leads and outbound work, then renewals and upsells generation
-    by generation, then products, amounts and field history."""
-    rng = _rng(config, 2)
+def _new_business(config: DemoConfig, cal: Calendar, org: Org, grid: RepMonths,
+                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Creator and creation time of the new-business deals of each rep month, spread
+    over the rep's office hours while employed."""
     # New business is about four fifths of all deals once renewals and upsells come in.
     new_rate = config.opportunities_per_rep_month * 0.78
     expected = (new_rate * grid.working_days / 21.0 * grid.ramp * org.opp_rate[grid.rep]
                 * _season(cal, config, grid.month))
-    count = rng.poisson(expected)
-    creator = np.repeat(grid.rep, count)
-    lo = np.repeat(grid.lo_day, count)
-    hi = np.repeat(grid.hi_day, count)
-    first = cal.working_cum[lo - cal.start_day]
-    last = cal.working_cum[hi - cal.start_day]
-    day = cal.working[first + (rng.random(len(creator)) * (last - first)).astype(np.int64)]
-    created = np.minimum(_business_ts(cal, day, org.region[creator], rng),
-                         cal.end_ts - 1 - rng.integers(0, HOUR, len(day)))
-    created = np.minimum(created, org.depart_ts[creator] - 1)
+    row = np.repeat(np.arange(len(grid.rep)), rng.poisson(expected))
+    creator = grid.rep[row]
+    lo, hi = grid.window(org)
+    created = between(cal, lo[row], hi[row], org.region[creator], rng.random(len(row)))
+    return creator, created
+
+
+def build_deals(config: DemoConfig, cal: Calendar, org: Org, grid: RepMonths, warm_grid: RepMonths,
+                lead_rng: np.random.Generator) -> tuple[Deals, LeadOrigins]:
+    """New business from leads and outbound work, then renewals and upsells generation
+    by generation, then owners, products, amounts and field history; and the leads
+    behind the lead-sourced deals (drawn from `lead_rng`, which the leads stage
+    continues). The history opens with a pipeline in flight: new business created in
+    the months before it (`warm_grid`) that was still open when it started."""
+    rng = random_stream(config, 2)
+    creator, created = (np.concatenate(pair) for pair in zip(
+        _new_business(config, cal, org, warm_grid, rng), _new_business(config, cal, org, grid, rng), strict=True))
     order = np.argsort(created, kind="stable")
     creator, created = creator[order], created[order]
     n_new = len(created)
 
     # A share of new deals come from a lead the rep converted that day.
-    lead_rng = _rng(config, 3)
     source = lead_rng.choice(len(LEAD_SOURCES), n_new, p=CONVERTED_MIX)
     qualify_days = lead_rng.lognormal(np.log(4), 0.9, n_new) + 0.05
-    first_touch = _snap_before(cal, created - (qualify_days * DAY).astype(np.int64), created,
-                               org.region[creator], lead_rng)
+    first_touch = advance(cal, created, -qualify_days, org.region[creator])
     delay = (lead_rng.lognormal(np.log(org.response_minutes[creator]), 0.8) * 60).astype(np.int64)
     lead_created = first_touch - delay
     from_lead = (lead_rng.random(n_new) < 0.58) & (lead_created >= np.maximum(cal.start_ts, org.hire_ts[creator]))
@@ -108,24 +132,50 @@ def _opportunities(config: DemoConfig, cal: _Calendar, org: _Org, grid: _RepMont
     quick = rng.random(n_new) < 0.012
     boost = np.where(from_lead, REFERRAL_BOOST[lead_source], -0.1)
     skill = org.skill[creator] + 0.12 * np.log(org.persistence[creator] / 1.7) + boost
-    paths = _simulate_stages(cal, rng, created, org.region[creator], skill, org.speed[creator], quick)
+    paths = simulate_stages(cal, rng, created, org.region[creator], skill, org.speed[creator], quick)
+    # Of the deals created before the history, only those still open at its start are in it.
+    keep = (created >= cal.start_ts) | ~paths.closed_before(cal.start_ts)
+    paths = paths.subset(keep)
+    creator, created, lead_source, from_lead = creator[keep], created[keep], lead_source[keep], from_lead[keep]
+    origins = LeadOrigins(from_lead, source[keep], lead_created[keep], first_touch[keep])
+    n_new = len(created)
 
-    accounts_rng = _rng(config, 4)
-    account, accounts = _new_accounts(cal, org, accounts_rng, creator, created, lead_source, from_lead, paths)
+    owner_rng = random_stream(config, 5)
+    handoff_ts, handoff_to = sdr_handoffs(cal, org, owner_rng, creator, paths)
+    new_owners = build_ownership(cal, org, owner_rng, creator, created, _open_until(cal, paths),
+                                 handoff_ts, handoff_to)
+    accounts_rng = random_stream(config, 4)
+    account, accounts = new_accounts(cal, org, accounts_rng, creator, created, lead_source, from_lead, paths)
+    # A won account belongs to the AE who won it (from then on, to whoever holds the seat).
+    won = np.flatnonzero(paths.stage == WON)
+    won = won[np.argsort(-paths.last_ts[won], kind="stable")]  # the first win is written last
+    accounts.owner_base[account[won]] = new_owners.owner_at(creator, won, paths.last_ts[won])
     generations = [dict(kind=np.full(n_new, NEW), creator=creator, created=created,
                         account=account, lead_source=lead_source, from_lead=from_lead, paths=paths)]
-    pre_seeds = _prehistory_customers(config, cal, org, accounts_rng, accounts)
-    _repeat_business(config, cal, org, rng, accounts, generations, pre_seeds)
+    pre_seeds = prehistory_customers(config, cal, org, accounts_rng, accounts)
+    repeat_business(config, cal, org, rng, accounts, generations, pre_seeds)
+    owners = [(new_owners, 0)]
+    offset = n_new
+    for gen in generations[1:]:
+        none = np.full(len(gen["kind"]), NEVER)
+        owners.append((build_ownership(cal, org, owner_rng, gen["creator"], gen["created"],
+                                       _open_until(cal, gen["paths"]), none, np.full(len(none), -1)), offset))
+        offset += len(none)
+    rates = build_rates(cal, int(created.min() // DAY) if n_new else cal.start_day, random_stream(config, 6))
+    deals = _assemble(cal, org, rng, generations, Ownership.concat(owners), accounts, rates)
+    return deals, origins
 
-    deals = _assemble(config, cal, org, rng, generations, accounts)
-    return deals, _leads(cal, org, lead_rng, deals, first_touch, lead_created, source, from_lead)
+
+def _open_until(cal: Calendar, paths: Paths) -> np.ndarray:
+    """Until when a deal is open: its (last) close, or the end of the data."""
+    return np.where(paths.stage >= WON, paths.last_ts, cal.end_ts)
 
 
-def _assemble(config: DemoConfig, cal: _Calendar, org: _Org, rng: np.random.Generator,
-              generations: list[dict], accounts: _Accounts) -> _Deals:
+def _assemble(cal: Calendar, org: Org, rng: np.random.Generator, generations: list[dict],
+              ownership: Ownership, accounts: Accounts, rates: Rates) -> Deals:
     """Join the generations into one deal table ordered by creation time (Salesforce ids
     grow with time), add amount and close-date change rows to the stage history, draw
-    the products and derive every amount from them."""
+    the products, priced in the account's currency, and derive every amount from them."""
     sizes = [len(g["kind"]) for g in generations]
     first = np.concatenate([[0], np.cumsum(sizes)])
     cat = {k: np.concatenate([g[k] for g in generations])
@@ -143,44 +193,54 @@ def _assemble(config: DemoConfig, cal: _Calendar, org: _Org, rng: np.random.Gene
     cat = {k: v[order] for k, v in cat.items()}
     stage, last_ts, reopened = stage[order], last_ts[order], reopened[order]
     row_deal = rank[row_deal]
+    ownership = ownership.renumbered(rank)
     n = len(order)
     closed = stage >= WON
     creator = cat["creator"]
-    # The owner is whoever holds the seat when the deal closed, or now if it is open.
-    owner = _occupant_at(org, creator, np.where(closed, last_ts, cal.end_ts - 1))
+    every = np.arange(n)
+    owner = ownership.owner_at(creator, every, np.full(n, cal.end_ts))
+    close_owner = ownership.owner_at(creator, every, np.where(closed, last_ts, cal.end_ts))
+    currency = CURRENCY_OF_COUNTRY[accounts.country[cat["account"]]]
 
     rows = np.argsort(row_deal, kind="stable")  # rows of a deal stay in step order
     row_deal, row_ts, row_stage = row_deal[rows], row_ts[rows], row_stage[rows]
-    row_deal, row_ts, row_stage, is_change = _add_change_rows(cal, rng, org.region[creator],
-                                                              row_deal, row_ts, row_stage)
+    row_deal, row_ts, row_stage, is_change = add_change_rows(cal, rng, org.region[creator],
+                                                             row_deal, row_ts, row_stage)
     products_deactivated = np.where(
         [p[4] for p in PRODUCTS], NEVER,
         cal.start_ts + (rng.uniform(0.3, 0.7, len(PRODUCTS)) * (cal.end_ts - cal.start_ts)).astype(np.int64))
-    lines = _line_items(org, rng, cat["kind"], creator, cat["created"],
-                        accounts.employees[cat["account"]], products_deactivated)
+    lines = line_items(org, rng, cat["kind"], close_owner, cat["created"],
+                       accounts.employees[cat["account"]], products_deactivated, LEVEL[currency])
     amount = np.add.reduceat(lines["total"], np.searchsorted(lines["opp"], np.arange(n)))
-    history = _history_values(cal, rng, cat["kind"], cat["created"], amount, row_deal, row_ts,
-                              row_stage, is_change)
+    history = history_values(cal, rng, cat["kind"], cat["created"], amount, estimate_step(currency), row_deal,
+                             row_ts, row_stage, is_change)
     last_row = np.concatenate([np.flatnonzero(row_deal[1:] != row_deal[:-1]), [len(row_deal) - 1]])
     first_row = np.concatenate([[0], last_row[:-1] + 1])
     revised_at = history.pop("revised_at")
     lines["last_modified"] = np.where(revised_at[lines["opp"]] >= 0,
                                       row_ts[np.maximum(revised_at, 0)][lines["opp"]],
                                       cat["created"][lines["opp"]])
-    _finish_accounts(cal, org, rng, accounts)
-    deals = _Deals(
-        n=n, kind=cat["kind"], creator=creator, owner=owner, region=org.region[creator],
-        account=cat["account"], created=cat["created"], lead_source=cat["lead_source"],
-        from_lead=cat["from_lead"], stage=stage, close_ts=last_ts,
-        close_day=history["close_day"][last_row], last_modified=row_ts[last_row],
-        amount=amount, probability=history["probability"][last_row], reopened=reopened,
+    finish_accounts(cal, org, rng, accounts)
+    deals = Deals(
+        n=n, kind=cat["kind"], creator=creator, owner=owner, close_owner=close_owner, ownership=ownership,
+        region=org.region[creator], account=cat["account"], currency=currency, created=cat["created"],
+        lead_source=cat["lead_source"], from_lead=cat["from_lead"], stage=stage, close_ts=last_ts,
+        close_day=history["close_day"][last_row], last_modified=np.maximum(row_ts[last_row], _last_change(
+            ownership, n)), amount=amount, probability=history["probability"][last_row], reopened=reopened,
         h_opp=row_deal, h_ts=row_ts, h_stage=row_stage, h_amount=history["amount"],
         h_close_day=history["close_day"], h_probability=history["probability"],
         li_opp=lines["opp"], li_product=lines["product"], li_quantity=lines["quantity"],
         li_unit_cents=lines["unit"], li_total_cents=lines["total"],
-        li_last_modified=lines["last_modified"], accounts=accounts,
+        li_last_modified=lines["last_modified"], accounts=accounts, rates=rates,
         products_deactivated=products_deactivated, new_index=rank[: sizes[0]],
         # A few deals never get an activity logged: reps who work outside the CRM.
         logged=rng.random(n) >= 0.04)
     assert np.array_equal(row_stage[last_row], stage) and np.array_equal(row_ts[first_row], cat["created"])
     return deals
+
+
+def _last_change(ownership: Ownership, n: int) -> np.ndarray:
+    """Time of each deal's last owner change (0 where none)."""
+    last = np.zeros(n, dtype=np.int64)
+    np.maximum.at(last, ownership.deal, ownership.ts)
+    return last

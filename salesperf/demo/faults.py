@@ -1,22 +1,21 @@
-"""Dirty loads: land each table as text with the faults real loads bring (stale and tied
-duplicates, soft deletes, malformed values, orphans, missing ids) and list every
-affected row for the fault manifest."""
+"""Dirty loads: land each table as text with the faults real loads bring (stale, tied
+and reloaded duplicates, soft deletes, malformed values such as stage names, amounts,
+currency codes and rates, orphans, missing ids) and list every affected row for the
+fault manifest."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
+import duckdb
 import numpy as np
 import pyarrow as pa
 
 from salesperf.contract import ID_PREFIXES
-from salesperf.demo.sql import _ids, _quote
-from salesperf.demo.tables import _Table
+from salesperf.demo.loads import Loads
+from salesperf.demo.sql import id_sql, qualified_name
+from salesperf.demo.tables import TableData
 from salesperf.settings import LOADED_AT_COLUMN, SOURCE_ROW_COLUMN
-
-if TYPE_CHECKING:
-    from salesperf.demo.writer import _Writer
+from salesperf.warehouse import quote
 
 BOOLEAN_COLUMNS = ("is_active", "is_deleted", "is_closed", "is_won", "is_converted")
 TRUE_SPELLINGS = ("TRUE", "1", "t", "yes")
@@ -54,6 +53,12 @@ STALE_CHANGES = {
     "quota": {"target_value": "cast(cast(round(cast(t.target_value as decimal(18, 2)) * 0.9 + 1, 0)"
                               " as decimal(18, 2)) as varchar)"},
 }
+DEAL_CHILDREN = ("opportunity_history", "opportunity_field_history", "opportunity_line_item")
+CURRENCY_TABLES = ("opportunity", "opportunity_history", "opportunity_line_item")
+CURRENCY_FORMATS = ("lower(t.currency_iso_code)", "' ' || t.currency_iso_code", "t.currency_iso_code || ' '",
+                    "lower(t.currency_iso_code) || ' '")
+RATE_FORMATS = ("' ' || t.conversion_rate || ' '", "printf('%e', cast(t.conversion_rate as double))",
+                "t.conversion_rate || '00'")
 STAGE_FORMATS = ("lower(t.stage_name)", "upper(t.stage_name) || ' '", "'  ' || t.stage_name",
                  "case when contains(t.stage_name, ' ') then replace(t.stage_name, ' ', '  ')"
                  " else t.stage_name || ' ' end")
@@ -79,7 +84,7 @@ class _Op:
     own_id: bool = False  # the extra row has a new id of its own (else: the original's id)
 
 
-class _FaultInjector:
+class FaultInjector:
     """Lands each table as text and injects the faults of a real load, listing them.
 
     Rows are addressed by a position key while faults are applied: the original rows at
@@ -89,11 +94,13 @@ class _FaultInjector:
     Each original row takes part in at most one fault, so the faults never mask each other.
     """
 
-    def __init__(self, writer: _Writer, rng: np.random.Generator):
-        self.writer = writer
-        self.con = writer.con
+    def __init__(self, con: duckdb.DuckDBPyConnection, schema: str, loads: Loads, rate: float,
+                 rng: np.random.Generator):
+        self.con = con
+        self.schema = schema
+        self.loads = loads
         self.rng = rng
-        self.rate = writer.config.dirty_rate
+        self.rate = rate
         self.manifest_parts: list[pa.Table] = []
         self.faulted_opportunities: dict[str, np.ndarray] = {}  # parent fault -> opportunity numbers
         self.n_opportunities = 0
@@ -124,15 +131,15 @@ class _FaultInjector:
 
     # ---- writing one table
 
-    def write(self, table: _Table) -> None:
+    def write(self, table: TableData) -> None:
         n = table.data.num_rows
         columns = list(table.columns)
         data = table.data.append_column("_pos", pa.array(np.arange(n, dtype=np.int64) * 10 + 5))
-        select = self.writer.select(table, True)
+        select = table.select(as_text=True)
         self.con.register("_demo_src", data)
         try:
             self.con.execute(f"create or replace temp table _demo_w as select {select}, timestamp"
-                             f" '{self.writer.main_load}' as {_quote(LOADED_AT_COLUMN)}, _pos from _demo_src")
+                             f" '{self.loads.main}' as {quote(LOADED_AT_COLUMN)}, _pos from _demo_src")
         finally:
             self.con.unregister("_demo_src")
         ops = self.plan(table, n)
@@ -156,10 +163,11 @@ class _FaultInjector:
             """).to_arrow_table())
         finally:
             self.con.unregister("_demo_m")
-        names = ", ".join(_quote(c) for c in columns)
+        names = ", ".join(quote(c) for c in columns)
         self.con.execute(
-            f"create or replace table {self.writer.name(table.name)} as select {names}, {_quote(LOADED_AT_COLUMN)},"
-            f" row_number() over (order by _pos) as {_quote(SOURCE_ROW_COLUMN)} from _demo_w order by _pos")
+            f"create or replace table {qualified_name(self.schema, table.name)} as select {names},"
+            f" {quote(LOADED_AT_COLUMN)}, row_number() over (order by _pos) as {quote(SOURCE_ROW_COLUMN)}"
+            " from _demo_w order by _pos")
         self.con.execute("drop table _demo_w")
         if table.name == "opportunity":
             self.n_opportunities = n
@@ -182,7 +190,7 @@ class _FaultInjector:
         return out
 
     def apply(self, ops: list[_Op], columns: list[str], n: int) -> None:
-        loads = {"earlier": self.writer.earlier_load, "later": self.writer.later_load}
+        loads = {"earlier": self.loads.earlier, "later": self.loads.later}
         for op, pos in zip(ops, self.positions(ops, n), strict=True):
             if not len(op.rows):
                 continue
@@ -190,12 +198,12 @@ class _FaultInjector:
             self.con.register("_demo_x", x)
             try:
                 if op.placement is None:
-                    sets = ", ".join(f"{_quote(c)} = {e}" for c, e in op.sets.items())
+                    sets = ", ".join(f"{quote(c)} = {e}" for c, e in op.sets.items())
                     self.con.execute(f"update _demo_w as t set {sets} from _demo_x as x where t._pos = x.pos")
                 else:
-                    values = ", ".join(op.sets.get(c, f"t.{_quote(c)}") for c in columns)
+                    values = ", ".join(op.sets.get(c, f"t.{quote(c)}") for c in columns)
                     loaded = (f"timestamp '{loads[op.placement]}'" if op.placement in loads
-                              else f"t.{_quote(LOADED_AT_COLUMN)}")
+                              else f"t.{quote(LOADED_AT_COLUMN)}")
                     self.con.execute(f"insert into _demo_w select {values}, {loaded}, x.new_pos"
                                      " from _demo_w as t join _demo_x as x on t._pos = x.pos")
             finally:
@@ -215,9 +223,9 @@ class _FaultInjector:
         return pa.concat_tables(parts) if parts else _empty_positions()
 
     def parent_rows(self, name: str) -> pa.Table:
-        """History and line items of deleted or quarantined deals: still live themselves,
-        they must be taken out through their parent."""
-        if name not in ("opportunity_history", "opportunity_line_item") or not self.faulted_opportunities:
+        """History, field history and line items of deleted or quarantined deals: still
+        live themselves, they must be taken out through their parent."""
+        if name not in DEAL_CHILDREN or not self.faulted_opportunities:
             return _empty_positions()
         parts = []
         for fault, numbers in self.faulted_opportunities.items():
@@ -226,7 +234,7 @@ class _FaultInjector:
             self.con.register("_demo_p", pa.table({"n": numbers}))
             try:
                 pos = self.con.execute(f"select _pos from _demo_w where opportunity_id in"
-                                       f" (select {_ids('opportunity', 'n')} from _demo_p) order by _pos"
+                                       f" (select {id_sql('opportunity', 'n')} from _demo_p) order by _pos"
                                        ).fetchnumpy()["_pos"].astype(np.int64)
             finally:
                 self.con.unregister("_demo_p")
@@ -239,12 +247,12 @@ class _FaultInjector:
 
     def manifest(self) -> pa.Table:
         if not self.manifest_parts:
-            return _empty_manifest()
-        return pa.concat_tables([p.cast(_empty_manifest().schema) for p in self.manifest_parts])
+            return empty_manifest()
+        return pa.concat_tables([p.cast(empty_manifest().schema) for p in self.manifest_parts])
 
     # ---- which faults hit which rows
 
-    def plan(self, table: _Table, n: int) -> list[_Op]:
+    def plan(self, table: TableData, n: int) -> list[_Op]:
         name, columns, meta = table.name, table.columns, table.meta
         rng = self.rng
         used = np.zeros(n, dtype=bool)
@@ -261,7 +269,7 @@ class _FaultInjector:
             return {"new_n": np.arange(start, start + len(rows))}
 
         id_column = "user_id" if name == "rep_cost" else "id"
-        new_id = {"id": _ids(name, "x.new_n")} if name in ID_PREFIXES else {}
+        new_id = {"id": id_sql(name, "x.new_n")} if name in ID_PREFIXES else {}
 
         # Opportunity faults that take the record out hit deals no live activity points
         # at (duplicates entered by mistake), so that only their history and line items
@@ -297,9 +305,9 @@ class _FaultInjector:
             rows = self.choose(everything, k("activity_no_owner"), used)
             ops.append(_Op("activity_no_owner", rows, {"owner_id": "x.owner"}, "owner_id missing",
                            {"owner": pa.array(np.where(rng.random(len(rows)) < 0.5, "", None), pa.string())}))
-        elif name in ("quota", "product_2", "opportunity_line_item"):
+        elif name in ("quota", "product_2", "opportunity_line_item", "opportunity_field_history"):
             # Deleted records that never counted: a quota entered twice, a product created by
-            # mistake, a product taken off a deal.
+            # mistake, a product taken off a deal, a field change recorded twice.
             rows = self.choose(everything, k("soft_deleted"), used)
             change = {"quota": {"target_value": STALE_CHANGES["quota"]["target_value"]},
                       "product_2": {"name": "t.name || ' (duplicate)'"}}.get(name, {})
@@ -322,7 +330,7 @@ class _FaultInjector:
                            "older version (earlier last_modified_date) loaded after the current one;"
                            " source_row {winner} must win",
                            {"frac": rng.uniform(0.05, 0.95, len(stale_rows))}, "later", winner=True))
-            earlier = self.where(f"last_modified_date < '{self.writer.earlier_load}'")
+            earlier = self.where(f"last_modified_date < '{self.loads.earlier}'")
             tie = self.choose(earlier, (k("duplicate_tie") + 1) // 2, used)
             ops.append(_Op("duplicate_tie", tie, STALE_CHANGES[name],
                            "same last_modified_date as source_row {winner}, which was loaded later and must win",
@@ -340,15 +348,15 @@ class _FaultInjector:
             for i, c in enumerate(booleans):
                 params[f"t{i}"] = rng.integers(1, 5, len(rows))
                 params[f"f{i}"] = rng.integers(1, 5, len(rows))
-                sets[c] = (f"case when t.{_quote(c)} = 'true' then {_text_list(TRUE_SPELLINGS)}[x.t{i}]"
+                sets[c] = (f"case when t.{quote(c)} = 'true' then {_text_list(TRUE_SPELLINGS)}[x.t{i}]"
                            f" else {_text_list(FALSE_SPELLINGS)}[x.f{i}] end")
             ops.append(_Op("boolean_text", rows, sets, "booleans spelled other than true/false", params))
 
         if name in NULLABLE_TEXT:
             nullable = NULLABLE_TEXT[name]
-            rows = self.where(" or ".join(f"{_quote(c)} is null" for c in nullable))
+            rows = self.where(" or ".join(f"{quote(c)} is null" for c in nullable))
             rows = self.choose(rows, k("empty_string"), used)
-            ops.append(_Op("empty_string", rows, {c: f"coalesce(t.{_quote(c)}, '')" for c in nullable},
+            ops.append(_Op("empty_string", rows, {c: f"coalesce(t.{quote(c)}, '')" for c in nullable},
                            "empty string written for null"))
 
         if name in ("opportunity", "opportunity_history"):
@@ -356,6 +364,29 @@ class _FaultInjector:
             ops.append(_Op("stage_name_format", rows,
                            {"stage_name": f"[{', '.join(STAGE_FORMATS)}][x.v]"},
                            "stage name with stray spaces or other case", {"v": rng.integers(1, 5, len(rows))}))
+
+        if name in CURRENCY_TABLES:
+            rows = self.choose(everything, k("currency_code_format"), used)
+            ops.append(_Op("currency_code_format", rows,
+                           {"currency_iso_code": f"[{', '.join(CURRENCY_FORMATS)}][x.v]"},
+                           "currency code in lower case or with stray spaces", {"v": rng.integers(1, 5, len(rows))}))
+            # Only where the amount is in the corporate currency, which a missing code means.
+            rows = self.choose(self.where("currency_iso_code = 'USD'"), k("empty_currency"), used)
+            ops.append(_Op("empty_currency", rows, {"currency_iso_code": "''"},
+                           "currency code empty; the amounts are in the corporate currency (USD)"))
+
+        if name == "dated_conversion_rate":
+            rows = self.choose(everything, k("rate_as_text"), used)
+            ops.append(_Op("rate_as_text", rows, {"conversion_rate": f"[{', '.join(RATE_FORMATS)}][x.v]"},
+                           "conversion rate written as formatted text (still numeric)",
+                           {"v": rng.integers(1, len(RATE_FORMATS) + 1, len(rows))}))
+
+        if name in ("opportunity_field_history", "dated_conversion_rate"):
+            # No last_modified_date to tell the copies apart: the one loaded last wins.
+            rows = self.choose(everything, k("duplicate_reloaded"), used)
+            ops.append(_Op("duplicate_reloaded", rows, {},
+                           "the same row loaded the night before as well; source_row {winner}, loaded last, wins",
+                           placement="earlier", winner=True))
 
         if name in AMOUNT_COLUMNS:
             c = AMOUNT_COLUMNS[name]
@@ -384,7 +415,7 @@ class _FaultInjector:
             fault = "orphan_history" if name == "opportunity_history" else "orphan_line_item"
             rows = self.choose(everything, k(fault), used)
             params = {**new_ids(rows), "orphan": self.n_opportunities + 1000 + np.arange(len(rows))}
-            ops.append(_Op(fault, rows, {**new_id, "opportunity_id": _ids("opportunity", "x.orphan")},
+            ops.append(_Op(fault, rows, {**new_id, "opportunity_id": id_sql("opportunity", "x.orphan")},
                            "opportunity_id names no opportunity", params, "after", own_id=True))
 
         if name == "quota":
@@ -401,7 +432,7 @@ class _FaultInjector:
         return [op for op in ops if len(op.rows)]
 
 
-def _empty_manifest() -> pa.Table:
+def empty_manifest() -> pa.Table:
     return pa.table({"table_name": pa.array([], pa.string()), "source_row": pa.array([], pa.int64()),
                      "record_id": pa.array([], pa.string()), "fault": pa.array([], pa.string()),
                      "detail": pa.array([], pa.string())})

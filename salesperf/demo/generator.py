@@ -1,5 +1,5 @@
 """A generation run: build the org, deals, leads, activities, quotas and costs from a
-config, in a fixed order, and write every raw table as it becomes ready."""
+config, in a fixed order, and write every raw table as soon as its inputs are ready."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ from collections.abc import Callable
 
 import duckdb
 
-from salesperf.demo.activities import _activities
-from salesperf.demo.calendar import _calendar
-from salesperf.demo.config import DemoConfig, GenerationSummary, _rng
-from salesperf.demo.costs import _rep_costs
-from salesperf.demo.deals import _opportunities
-from salesperf.demo.memory import _reuse_freed_memory
-from salesperf.demo.org import REP, _build_org, _rep_month_grid
-from salesperf.demo.quotas import _quotas
-from salesperf.demo.tables import _tables
-from salesperf.demo.writer import _Writer
+from salesperf.demo import tables
+from salesperf.demo.activities import build_activities
+from salesperf.demo.calendar import build_calendar
+from salesperf.demo.config import DemoConfig, GenerationSummary, random_stream
+from salesperf.demo.costs import build_rep_costs
+from salesperf.demo.deals import build_deals
+from salesperf.demo.leads import build_leads
+from salesperf.demo.memory import reuse_freed_memory
+from salesperf.demo.org import REP, build_org, rep_month_grid
+from salesperf.demo.quotas import build_quotas
+from salesperf.demo.realism import realism_figures
+from salesperf.demo.writer import Writer
 
 
 def generate(
@@ -27,37 +29,50 @@ def generate(
     progress: Callable[[str], None] | None = None,
 ) -> GenerationSummary:
     """Write every raw table of the contract (and the fault manifest) into `schema`."""
-    with _reuse_freed_memory():
+    with reuse_freed_memory():
         return _generate(config, con, schema, progress)
 
 
 def _generate(config: DemoConfig, con: duckdb.DuckDBPyConnection, schema: str,
               progress: Callable[[str], None] | None) -> GenerationSummary:
+    """The stages in order, each taking the results of earlier ones as arguments:
+    calendar -> org -> rep months (of the history and of the months before it) -> deals
+    (with their accounts, owners over time and exchange rates) -> leads -> activities ->
+    quotas -> costs -> realism figures. Each table is handed to the writer as soon as its inputs exist, so
+    the writer thread lands the deal tables while the activities are generated."""
     started = time.perf_counter()
     say = progress or (lambda line: None)
-    cal = _calendar(config)
-    org = _build_org(config, cal, _rng(config, 1))
+    cal = build_calendar(config)
+    org = build_org(config, cal, random_stream(config, 1))
     say(f"org: {org.n_users:,} users in {org.n_teams} teams, {int((org.kind == REP).sum()):,} reps over time")
-    grid = _rep_month_grid(cal, org)
-    deals, leads = _opportunities(config, cal, org, grid)
+    grid = rep_month_grid(cal, org)
+    warm_grid = rep_month_grid(cal, org, before_history=True)
+    lead_rng = random_stream(config, 3)
+    deals, origins = build_deals(config, cal, org, grid, warm_grid, lead_rng)
+    leads = build_leads(cal, org, lead_rng, deals, origins)
     say(f"opportunities: {deals.n:,} rows, history: {len(deals.h_opp):,} rows, "
         f"line items: {len(deals.li_opp):,} rows")
     say(f"leads: {len(leads.created):,} rows, accounts: {deals.accounts.n:,} rows")
-    later: dict = {}  # inputs of the remaining tables, filled in while the first ones are written
-    build = _tables(cal, org, deals, leads, later)
-    with _Writer(con, schema, config, _rng(config, 10), say) as writer:
-        for name in ("user", "user_role", "product_2", "account", "opportunity", "opportunity_history",
-                     "opportunity_line_item", "lead"):
-            writer.submit(build[name])
-        later["acts"] = acts = _activities(cal, org, deals, leads, _rng(config, 7))
+    ids = tables.Ids(org, deals)
+    with Writer(con, schema, config, random_stream(config, 10), say) as writer:
+        writer.submit(lambda: tables.user_table(org, ids))
+        writer.submit(lambda: tables.user_role_table(org))
+        writer.submit(lambda: tables.product_2_table(cal, deals))
+        writer.submit(lambda: tables.account_table(deals.accounts, ids))
+        writer.submit(lambda: tables.opportunity_table(deals, leads, ids))
+        writer.submit(lambda: tables.opportunity_history_table(deals, ids))
+        writer.submit(lambda: tables.opportunity_line_item_table(deals, ids))
+        writer.submit(lambda: tables.lead_table(leads, deals, ids))
+        writer.submit(lambda: tables.opportunity_field_history_table(cal, org, deals))
+        writer.submit(lambda: tables.dated_conversion_rate_table(deals.rates))
+        acts = build_activities(cal, org, grid, deals, leads, random_stream(config, 7))
         say(f"tasks: {len(acts.t_ts):,} rows, events: {len(acts.e_start):,} rows")
-        writer.submit(build["task"])
-        writer.submit(build["event"])
-        later["quotas"] = _quotas(config, cal, org, grid, deals, acts)
-        later["costs"] = _rep_costs(cal, org, _rng(config, 9))
-        writer.submit(build["quota"])
-        writer.submit(build["rep_cost"])
-        writer.submit(build["opportunity_field_history"])
-        writer.submit(build["dated_conversion_rate"])
+        writer.submit(lambda: tables.task_table(cal, acts, ids))
+        writer.submit(lambda: tables.event_table(acts, ids))
+        quotas = build_quotas(config, cal, org, grid, deals, acts)
+        costs = build_rep_costs(cal, org, random_stream(config, 9))
+        writer.submit(lambda: tables.quota_table(quotas, ids))
+        writer.submit(lambda: tables.rep_cost_table(costs, ids))
+        figures = realism_figures(cal, org, grid, deals, acts, quotas)
         row_counts = writer.finish()
-    return GenerationSummary(config, row_counts, time.perf_counter() - started)
+    return GenerationSummary(config, row_counts, time.perf_counter() - started, figures)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from salesperf.demo.calendar import _Calendar, _snap
+from salesperf.demo.calendar import Calendar, between
 from salesperf.demo.constants import DAY, NEW, RENEWAL
 from salesperf.demo.stages import STAGE_PROBABILITY, WON
 
 
-def _add_change_rows(cal: _Calendar, rng: np.random.Generator, region: np.ndarray,
+def add_change_rows(cal: Calendar, rng: np.random.Generator, region: np.ndarray,
                      deal: np.ndarray, ts: np.ndarray, stage: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """History rows that keep the stage but change the amount or push the close date:
@@ -23,8 +23,7 @@ def _add_change_rows(cal: _Calendar, rng: np.random.Generator, region: np.ndarra
     chance = np.clip(0.06 + stay_days / 120, 0, 0.5)
     pick = (stage < WON) & (stay_days > 1) & (rng.random(n) < chance)
     idx = np.flatnonzero(pick)
-    change_ts = ts[idx] + (rng.random(len(idx)) * (next_ts[idx] - ts[idx])).astype(np.int64)
-    change_ts = _snap(cal, change_ts, region[deal[idx]], rng)
+    change_ts = between(cal, ts[idx], next_ts[idx], region[deal[idx]], rng.random(len(idx)))
     ok = (change_ts > ts[idx]) & (change_ts < next_ts[idx]) & (change_ts < cal.end_ts)
     idx, change_ts = idx[ok], change_ts[ok]
     all_deal = np.concatenate([deal, deal[idx]])
@@ -35,12 +34,13 @@ def _add_change_rows(cal: _Calendar, rng: np.random.Generator, region: np.ndarra
     return all_deal[order], all_ts[order], np.concatenate([stage, stage[idx]])[order], is_change[order]
 
 
-def _history_values(cal: _Calendar, rng: np.random.Generator, kind: np.ndarray, created: np.ndarray,
-                    amount: np.ndarray, deal: np.ndarray, ts: np.ndarray, stage: np.ndarray,
-                    is_change: np.ndarray) -> dict[str, np.ndarray]:
+def history_values(cal: Calendar, rng: np.random.Generator, kind: np.ndarray, created: np.ndarray,
+                   amount: np.ndarray, step: np.ndarray, deal: np.ndarray, ts: np.ndarray, stage: np.ndarray,
+                   is_change: np.ndarray) -> dict[str, np.ndarray]:
     """Amount, expected close date and probability on every history row.
 
-    Many deals start from a rough estimate and switch to the quoted amount at one
+    Many deals start from a rough estimate (a round figure: `step` cents in the deal's
+    currency) and switch to the quoted amount at one
     change; the expected close date moves out as the deal takes longer; a closed row
     carries the actual close day; reps override the stage's default probability now
     and then. The last row always equals the deal's current fields.
@@ -51,7 +51,7 @@ def _history_values(cal: _Calendar, rng: np.random.Generator, kind: np.ndarray, 
     position = np.arange(n_rows) - first_row[deal]
     revise = (row_count >= 2) & (rng.random(n) < np.where(kind == RENEWAL, 0.2, 0.45))
     revise_position = 1 + (rng.random(n) * np.maximum(row_count - 1, 1)).astype(np.int64)
-    estimate = np.maximum(np.round(amount * rng.uniform(0.6, 1.4, n) / 50_000) * 50_000, 50_000)
+    estimate = np.maximum(np.round(amount * rng.uniform(0.6, 1.4, n) / step) * step, step)
     estimate = np.where(revise, estimate, amount).astype(np.int64)
     row_amount = np.where(revise[deal] & (position < revise_position[deal]), estimate[deal], amount[deal])
     revised_at = np.where(revise, first_row + revise_position, -1)

@@ -1,34 +1,24 @@
-"""Leads: the lead-source catalogue, the converted leads behind lead-sourced deals, the
-leads of the same sources that did not convert, and the touches that worked them."""
+"""Leads: the converted leads behind lead-sourced deals, the leads of the same sources
+that did not convert, and the touches that worked them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from salesperf.demo.calendar import _business_ts, _Calendar, _snap, _snap_before
+from salesperf.demo.calendar import Calendar, advance, after_office, between, business_ts, next_working_day
 from salesperf.demo.constants import DAY
-from salesperf.demo.org import _Org
+from salesperf.demo.deals import Deals, LeadOrigins
+from salesperf.demo.lead_sources import LEAD_CONVERSION
+from salesperf.demo.org import Org
 
-if TYPE_CHECKING:
-    from salesperf.demo.deals import _Deals
-
-LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Employee Referral",
-                "External Referral", "Purchased List", "Trade Show", "Word of mouth", "Other")
-OTHER_SOURCE = 8
-# Lead -> opportunity conversion by source (referrals convert best) and the mix of
-# sources among converted leads; unconverted leads are drawn so that the rates hold.
-LEAD_CONVERSION = np.array([0.25, 0.35, 0.50, 0.55, 0.45, 0.10, 0.20, 0.40, 0.20])
-CONVERTED_MIX = np.array([0.30, 0.10, 0.12, 0.06, 0.06, 0.04, 0.12, 0.10, 0.10])
-REFERRAL_BOOST = np.array([0.0, 0.0, 0.3, 0.4, 0.25, -0.2, 0.0, 0.2, 0.0])  # win logit
 LEAD_STATUSES = ("Open - Not Contacted", "Working - Contacted", "Closed - Not Converted",
                  "Closed - Converted")
 
 
 @dataclass
-class _Leads:
+class Leads:
     owner: np.ndarray
     source: np.ndarray
     created: np.ndarray
@@ -40,11 +30,13 @@ class _Leads:
     account: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # converted into
 
 
-def _leads(cal: _Calendar, org: _Org, rng: np.random.Generator, deals: _Deals, first_touch: np.ndarray,
-           lead_created: np.ndarray, source: np.ndarray, from_lead: np.ndarray) -> _Leads:
+def build_leads(cal: Calendar, org: Org, rng: np.random.Generator, deals: Deals, origins: LeadOrigins) -> Leads:
     """Converted leads behind lead-sourced deals, plus the leads of the same sources
     that did not convert, drawn so that each source converts at LEAD_CONVERSION.
-    The first touch comes after the rep's own response delay."""
+    The first touch comes after the rep's own response delay. `rng` continues the
+    stream that drew the origins."""
+    first_touch, lead_created = origins.first_touch, origins.lead_created
+    source, from_lead = origins.source, origins.from_lead
     conv = np.flatnonzero(from_lead)
     conv_deal = deals.new_index[conv]
     conv_owner = deals.creator[conv_deal]
@@ -58,21 +50,20 @@ def _leads(cal: _Calendar, org: _Org, rng: np.random.Generator, deals: _Deals, f
     lo = np.maximum(org.hire_ts[owner], cal.start_ts) // DAY
     hi = np.minimum(org.depart_ts[owner], cal.end_ts) // DAY  # exclusive
     day = np.repeat(lead_created[conv] // DAY, siblings) + rng.integers(-25, 26, m)
-    day = np.clip(day, lo, np.maximum(hi - 1, lo))
+    day = np.clip(next_working_day(day), lo, np.maximum(hi - 1, lo))
     any_hour = day * DAY + rng.integers(0, DAY, m)
-    created = np.where(src == 0, any_hour, _business_ts(cal, day, org.region[owner], rng))
+    created = np.where(src == 0, any_hour, business_ts(cal, day, org.region[owner], rng))
     created = np.clip(created, np.maximum(org.hire_ts[owner], cal.start_ts),
                       np.minimum(org.depart_ts[owner], cal.end_ts) - 1)
 
     delay = (rng.lognormal(np.log(org.response_minutes[owner]), 0.8) * 60).astype(np.int64)
-    first = _snap(cal, created + delay, org.region[owner], rng)
+    first = after_office(cal, created, delay, org.region[owner])
     first = np.where(first - created > 2 * delay + 4 * DAY, created + delay, first)
     neglected = rng.random(m) < 0.05
     touched = ~neglected & (first < cal.end_ts)
     attempts = np.where(touched, np.minimum(rng.poisson(0.2 * org.persistence[owner]), 5), 0)
     extra_lead = np.repeat(np.arange(m), attempts)
-    extra_ts = _snap(cal, first[extra_lead] + (rng.uniform(0.1, 21, len(extra_lead)) * DAY).astype(np.int64),
-                     org.region[owner[extra_lead]], rng)
+    extra_ts = advance(cal, first[extra_lead], rng.uniform(0.1, 21, len(extra_lead)), org.region[owner[extra_lead]])
     extra_ok = extra_ts < cal.end_ts
     extra_lead, extra_ts = extra_lead[extra_ok], extra_ts[extra_ok]
     last_touch = np.where(touched, first, -1)
@@ -87,15 +78,14 @@ def _leads(cal: _Calendar, org: _Org, rng: np.random.Generator, deals: _Deals, f
     conversion = deals.created[conv_deal]
     more = rng.poisson(0.6, n_conv)
     more_lead = np.repeat(np.arange(n_conv), more)
-    more_ts = first_touch[conv][more_lead] + (rng.random(len(more_lead)) * (
-        conversion[more_lead] - first_touch[conv][more_lead])).astype(np.int64)
-    more_ts = _snap_before(cal, more_ts, conversion[more_lead], org.region[conv_owner[more_lead]], rng)
+    more_ts = between(cal, first_touch[conv][more_lead], conversion[more_lead], org.region[conv_owner[more_lead]],
+                      rng.random(len(more_lead)))
 
     all_created = np.concatenate([conv_created, created])
     order = np.argsort(all_created, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    leads = _Leads(
+    leads = Leads(
         owner=np.concatenate([conv_owner, owner])[order],
         source=np.concatenate([conv_source, src])[order],
         created=all_created[order],

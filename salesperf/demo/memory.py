@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 
 @contextlib.contextmanager
-def _reuse_freed_memory() -> Iterator[None]:
+def reuse_freed_memory() -> Iterator[None]:
     """Keep memory freed by numpy in the process while generating, and give it back after.
 
     glibc hands every large array its own fresh pages (mmap) and returns them when the

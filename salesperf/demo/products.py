@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from salesperf.demo.constants import RENEWAL
-from salesperf.demo.org import _Org
+from salesperf.demo.org import Org
 
 # name, family, list price, standard unit cost (dollars), active, quantity model
 PRODUCTS = (
@@ -35,11 +35,14 @@ PRODUCT_WEIGHTS = np.array([
 LINES_PER_DEAL = np.array([[0.30, 0.35, 0.22, 0.13], [0.5, 0.5, 0, 0], [0.7, 0.3, 0, 0]])
 
 
-def _line_items(org: _Org, rng: np.random.Generator, kind: np.ndarray, creator: np.ndarray,
-                created: np.ndarray, employees: np.ndarray, deactivated: np.ndarray) -> dict[str, np.ndarray]:
+def line_items(org: Org, rng: np.random.Generator, kind: np.ndarray, seller: np.ndarray,
+               created: np.ndarray, employees: np.ndarray, deactivated: np.ndarray,
+               price_level: np.ndarray) -> dict[str, np.ndarray]:
     """1-4 distinct products per deal (weighted sampling without replacement by
-    exponential keys), quantities scaled by company size and the rep's deal size, and
-    the rep's habitual discount. Money is in integer cents so sums are exact."""
+    exponential keys), quantities scaled by company size and the seller's deal size, and
+    the seller's habitual discount, priced from the deal currency's price book
+    (`price_level`: units per US dollar, in whole units). Money is in integer cents so
+    sums are exact."""
     n, n_products = len(kind), len(PRODUCTS)
     weights = PRODUCT_WEIGHTS[kind] * (created[:, None] < deactivated[None, :])
     with np.errstate(divide="ignore"):
@@ -52,7 +55,7 @@ def _line_items(org: _Org, rng: np.random.Generator, kind: np.ndarray, creator: 
     opp = np.repeat(np.arange(n), n_lines)
     product = top[take]
     m = len(opp)
-    size = (employees[opp] / 400) ** 0.3 * org.deal_size[creator[opp]]
+    size = (employees[opp] / 400) ** 0.3 * org.deal_size[seller[opp]]
     model = np.array([p[5] for p in PRODUCTS])[product]
     quantity = np.select(
         [model == "seats", model == "few", model == "days", model == "units"],
@@ -63,8 +66,12 @@ def _line_items(org: _Org, rng: np.random.Generator, kind: np.ndarray, creator: 
                        [3000, 20, 120, 500], 1)
     quantity = np.clip(np.round(quantity), 1, limits).astype(np.int64)
     support = np.array([p[1] == "Support" for p in PRODUCTS])[product]
-    discount = np.clip(org.discount[creator[opp]] + rng.normal(0, 0.04, m), 0, 0.35)
+    discount = np.clip(org.discount[seller[opp]] + rng.normal(0, 0.04, m), 0, 0.35)
     discount *= np.where(support, 0.3, 1.0) * np.where(kind[opp] == RENEWAL, 0.5, 1.0)
     list_dollars = np.array([p[2] for p in PRODUCTS])[product]
-    unit = np.round(list_dollars * (1 - discount)).astype(np.int64) * 100
+    # Goods and licences are never sold below cost (services sometimes are, to win a deal).
+    floor = 1 - 1.05 * np.array([p[3] for p in PRODUCTS])[product] / list_dollars
+    discount = np.where(np.array([p[1] == "Services" for p in PRODUCTS])[product], discount,
+                        np.minimum(discount, floor))
+    unit = np.round(list_dollars * (1 - discount) * price_level[opp]).astype(np.int64) * 100
     return dict(opp=opp, product=product, quantity=quantity, unit=unit, total=quantity * unit)

@@ -7,12 +7,12 @@ import datetime as dt
 
 import numpy as np
 
-from salesperf.demo.activities import _Activities
-from salesperf.demo.calendar import _Calendar, _day_number
-from salesperf.demo.config import DemoConfig, _rng
+from salesperf.demo.activities import Activities
+from salesperf.demo.calendar import Calendar, day_number, quarter_season
+from salesperf.demo.config import DemoConfig, random_stream
 from salesperf.demo.constants import DAY
-from salesperf.demo.deals import _Deals
-from salesperf.demo.org import REP, TITLE_DEAL_SIZE, TITLE_VOLUME, _Org, _ramp, _RepMonths
+from salesperf.demo.deals import Deals
+from salesperf.demo.org import REP, TITLE_DEAL_SIZE, TITLE_VOLUME, Org, RepMonths, ramp_factor
 from salesperf.demo.products import PRODUCTS
 
 QUOTA_TYPES = ("revenue", "gross_profit", "units", "calls", "emails", "meetings", "demos")
@@ -20,20 +20,20 @@ PERIOD_TYPES = ("month", "quarter", "year")
 SCOPES = ("rep", "team")
 
 
-def _month_of(cal: _Calendar, day: np.ndarray) -> np.ndarray:
+def month_of(cal: Calendar, day: np.ndarray) -> np.ndarray:
     """History month index of a day number."""
     return np.searchsorted(cal.month_days, day, side="right") - 1
 
 
-def _quotas(config: DemoConfig, cal: _Calendar, org: _Org, grid: _RepMonths, deals: _Deals,
-            acts: _Activities) -> dict[str, np.ndarray]:
+def build_quotas(config: DemoConfig, cal: Calendar, org: Org, grid: RepMonths, deals: Deals,
+            acts: Activities) -> dict[str, np.ndarray]:
     """Top-down quotas from the history months through the end of the current fiscal
     year. A per-rep monthly target is set from what a fully ramped rep achieved on
     average (so the better reps beat it and the weaker ones miss it), scaled by ramp-up
     and season; each team's target is split across its reps active at the month start by
     largest remainder, so rep quotas sum exactly to the team's; quarters and the team's
     year are sums of their months, so they agree exactly too."""
-    rng = _rng(config, 8)
+    rng = random_stream(config, 8)
     reps = np.flatnonzero(org.kind == REP)
     n_users = org.n_users
     first_index = cal.first_month_index
@@ -41,30 +41,32 @@ def _quotas(config: DemoConfig, cal: _Calendar, org: _Org, grid: _RepMonths, dea
     fy_offset = (end.month - config.fiscal_year_start_month) % 12
     fy_end_index = end.year * 12 + end.month - 1 - fy_offset + 11
     month_index = np.arange(first_index, fy_end_index + 1)
-    month_day = np.array([_day_number(dt.date(int(i) // 12, int(i) % 12 + 1, 1)) for i in month_index])
+    month_day = np.array([day_number(dt.date(int(i) // 12, int(i) % 12 + 1, 1)) for i in month_index])
     n_q = len(month_index)
     calendar_month = month_index % 12 + 1
     quarter_start = month_index - (calendar_month - config.fiscal_year_start_month) % 3
     year_start = month_index - (calendar_month - config.fiscal_year_start_month) % 12
 
     actual = _monthly_actuals(cal, org, deals, acts)  # (type, user, history month)
-    # What one unit of planning weight delivered per month over the history.
+    # What one unit of planning weight delivered per month over the history, by title:
+    # an SDR's revenue target is none, an SDR's calls target is an SDR's calls.
+    n_titles = len(TITLE_DEAL_SIZE)
     month_working = cal.working_between(cal.month_days[:-1], cal.month_days[1:])
     employed = grid.ramp * grid.working_days / month_working[grid.month]
-    capacity = np.array([(employed * TITLE_DEAL_SIZE[org.title[grid.rep]]).sum(),
-                         (employed * TITLE_VOLUME[org.title[grid.rep]]).sum()])
-    base = actual.sum(axis=(1, 2)) / np.maximum(np.where(np.arange(len(QUOTA_TYPES)) < 3, capacity[0], capacity[1]),
-                                                1e-9)
+    title_weight = np.where(np.arange(len(QUOTA_TYPES))[:, None] < 3, TITLE_DEAL_SIZE, TITLE_VOLUME)
+    capacity = title_weight * np.bincount(org.title[grid.rep], employed, minlength=n_titles)[None, :]
+    achieved = np.stack([np.bincount(org.title, actual[t].sum(axis=1), minlength=n_titles)
+                         for t in range(len(QUOTA_TYPES))])
+    base = achieved / np.maximum(capacity, 1e-9)  # (type, title)
 
     # Rep x quota month pairs where the rep is employed at the month start.
     rep, q = (a.ravel() for a in np.meshgrid(reps, np.arange(n_q), indexing="ij"))
     start_ts = month_day[q] * DAY
     active = (org.hire_ts[rep] <= start_ts) & (org.depart_ts[rep] > start_ts)
     rep, q = rep[active], q[active]
-    ramp = _ramp(month_day[q] - org.hire_day()[rep])
-    # Planning weights: ramp-up times what the title is expected to deliver.
-    weights = {True: ramp * TITLE_DEAL_SIZE[org.title[rep]], False: ramp * TITLE_VOLUME[org.title[rep]]}
-    season = np.array([0.92, 1.0, 1.12])[(calendar_month[q] - config.fiscal_year_start_month) % 3]
+    ramp = ramp_factor(month_day[q] - org.hire_day()[rep])
+    title = org.title[rep]
+    season = quarter_season(calendar_month[q], config.fiscal_year_start_month)
     team = org.team[rep]
     group = team * n_q + q
     n_groups = org.n_teams * n_q
@@ -83,23 +85,25 @@ def _quotas(config: DemoConfig, cal: _Calendar, org: _Org, grid: _RepMonths, dea
 
     for qtype in range(len(QUOTA_TYPES)):
         money = qtype < 2
-        weight = weights[qtype < 3]
+        # Planning weight: ramp-up times what the title is expected to deliver.
+        weight = ramp * title_weight[qtype, title] * base[qtype, title]
         weight_sum = np.bincount(group, weight, minlength=n_groups)
         # Set so that a typical rep is about on target (results are skewed: the mean rep
         # beats the median one); rounded to whole dollars or whole counts.
         stretch = 0.93 * rng.lognormal(0, 0.03, n_groups)
-        target = base[qtype] * weight * season * stretch[group] / (100 if money else 1)
+        target = weight * season * stretch[group] / (100 if money else 1)
         team_total = np.round(np.bincount(group, target, minlength=n_groups)).astype(np.int64)
-        share = _largest_remainder(team_total, group, weight, weight_sum, rep)
+        share = _largest_remainder(team_total, group, weight, np.maximum(weight_sum, 1e-12), rep)
         unit = 100  # stored as cents: dollars for money, whole counts otherwise
-        emit(rep, 0, 0, month_day[q], qtype, share * unit)
+        carries = weight > 0  # a title that does not deliver this type has no target for it
+        emit(rep[carries], 0, 0, month_day[q][carries], qtype, share[carries] * unit)
         has_reps = np.flatnonzero(weight_sum > 0)
         emit(managers[has_reps // n_q], 1, 0, month_day[has_reps % n_q], qtype, team_total[has_reps] * unit)
 
         # Quarters: reps employed at the quarter start, their months of that quarter.
         valid_quarter = quarter_start[q] >= first_index
         quarter_q = np.searchsorted(month_index, quarter_start[q])
-        in_quarter = valid_quarter & (org.hire_ts[rep] <= month_day[quarter_q] * DAY) & (
+        in_quarter = carries & valid_quarter & (org.hire_ts[rep] <= month_day[quarter_q] * DAY) & (
             org.depart_ts[rep] > month_day[quarter_q] * DAY)
         key = rep[in_quarter] * n_q + quarter_q[in_quarter]
         keys, inverse = np.unique(key, return_inverse=True)
@@ -142,25 +146,30 @@ def _largest_remainder(total: np.ndarray, group: np.ndarray, weight: np.ndarray,
     return floor + bonus
 
 
-def _monthly_actuals(cal: _Calendar, org: _Org, deals: _Deals, acts: _Activities) -> np.ndarray:
+def _monthly_actuals(cal: Calendar, org: Org, deals: Deals, acts: Activities) -> np.ndarray:
     """What each user achieved per history month, per quota type, as the marts count it:
-    won deals by close month, activities by the month they happened."""
+    won deals by close month (credited to the owner at the close, in US dollars),
+    activities by the month they happened."""
     cells = org.n_users * cal.n_months
 
     def total(user: np.ndarray, month: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(user.astype(np.int64) * cal.n_months + month, weight, minlength=cells)
 
-    won = deals.is_won
-    month = _month_of(cal, deals.close_day)
+    won = deals.is_won & (deals.close_day >= cal.start_day)
+    month = month_of(cal, deals.close_day)
+    # Revenue in the corporate currency, at the rate of the close date.
+    usd = deals.rates.to_usd(deals.amount, deals.currency, deals.close_day)
     cost = np.array([p[3] for p in PRODUCTS]) * 100
     line_won = won[deals.li_opp]
-    profit = deals.li_total_cents - deals.li_quantity * cost[deals.li_product]
-    line_owner, line_month = deals.owner[deals.li_opp][line_won], month[deals.li_opp][line_won]
+    line_usd = deals.rates.to_usd(deals.li_total_cents, deals.currency[deals.li_opp], deals.close_day[deals.li_opp])
+    profit = line_usd - deals.li_quantity * cost[deals.li_product]
+    line_owner = deals.close_owner[deals.li_opp][line_won]
+    line_month = month[deals.li_opp][line_won]
     task, event = acts.task, acts.event
-    task_month = _month_of(cal, task["ts"] // DAY)
-    event_month = _month_of(cal, event["start"] // DAY)
+    task_month = month_of(cal, task["ts"] // DAY)
+    event_month = month_of(cal, event["start"] // DAY)
     sums = [
-        total(deals.owner[won], month[won], deals.amount[won].astype(np.float64)),
+        total(deals.close_owner[won], month[won], usd[won]),
         total(line_owner, line_month, profit[line_won].astype(np.float64)),
         total(line_owner, line_month, deals.li_quantity[line_won].astype(np.float64)),
     ]

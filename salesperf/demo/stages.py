@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from salesperf.demo.calendar import _Calendar, _snap
+from salesperf.demo.calendar import Calendar, advance, between
 from salesperf.demo.constants import DAY, HOUR
 
 STAGES = ("Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
@@ -28,10 +28,12 @@ LOSS_LINGER = 1.8  # days-in-stage multiplier before a deal is marked lost
 SKIP_P = 0.21  # share of forward moves that jump over one or more stages
 SAME_INSTANT_P = 0.02  # stage entered and left in one save: two history rows, one timestamp
 REOPEN_P = {LOST: 0.035, WON: 0.006}
+PUSH_P = {WON: 0.32, LOST: 0.12}  # chance a close is pushed into the last week of its month
+QUARTER_PUSH = 1.6  # ... multiplied at the end of a fiscal quarter
 
 
 @dataclass
-class _Paths:
+class Paths:
     """Stage rows of simulated deals (in step order) and each deal's final state."""
 
     row_deal: np.ndarray
@@ -41,10 +43,23 @@ class _Paths:
     last_ts: np.ndarray  # time of the last stage row
     reopened: np.ndarray
 
+    def subset(self, keep: np.ndarray) -> Paths:
+        """The paths of the deals where `keep` is true, renumbered in order."""
+        number = np.cumsum(keep) - 1
+        rows = keep[self.row_deal]
+        return Paths(number[self.row_deal[rows]], self.row_ts[rows], self.row_stage[rows], self.stage[keep],
+                     self.last_ts[keep], self.reopened[keep])
 
-def _simulate_stages(cal: _Calendar, rng: np.random.Generator, created: np.ndarray,
+    def closed_before(self, ts: int) -> np.ndarray:
+        """Per deal: whether it was closed at some time before `ts`."""
+        closed = np.zeros(len(self.stage), dtype=bool)
+        closed[self.row_deal[(self.row_stage >= WON) & (self.row_ts < ts)]] = True
+        return closed
+
+
+def simulate_stages(cal: Calendar, rng: np.random.Generator, created: np.ndarray,
                      region: np.ndarray, skill: np.ndarray, speed: np.ndarray,
-                     quick: np.ndarray) -> _Paths:
+                     quick: np.ndarray) -> Paths:
     """Walk every deal through the stages at once, one transition per loop pass.
 
     At each stage a deal advances (sometimes skipping stages), is lost, or stalls (sits
@@ -71,21 +86,21 @@ def _simulate_stages(cal: _Calendar, rng: np.random.Generator, created: np.ndarr
         is_pending = pending[idx]
         p_advance = 1 / (1 + np.exp(-(ADVANCE_LOGIT[open_s] + skill[idx])))
         stalled = ~is_pending & (rng.random(m) < STALL_P[open_s])
-        advance = np.where(stalled, rng.random(m) < 0.2, rng.random(m) < p_advance)
+        forward = np.where(stalled, rng.random(m) < 0.2, rng.random(m) < p_advance)
         skip = (rng.random(m) < SKIP_P) * (1 + (rng.random(m) < 0.25))
-        nxt = np.where(advance, s + 1 + skip, LOST)
-        nxt = np.where(advance & (nxt > 7), WON, nxt)
+        nxt = np.where(forward, s + 1 + skip, LOST)
+        nxt = np.where(forward & (nxt > 7), WON, nxt)
         nxt = np.where(is_pending, np.where(s == WON, 7, last_open[idx]), nxt)
 
         mean_days = STAGE_DAYS[open_s] * speed[idx]
         dwell = rng.lognormal(np.log(mean_days) - 0.32, 0.8)
         # A deal that is going to be lost lingers before anyone marks it lost.
-        dwell = np.where(advance, dwell, dwell * LOSS_LINGER)
+        dwell = np.where(forward, dwell, dwell * LOSS_LINGER)
         dwell = np.where(stalled, rng.lognormal(np.log(150) - 0.125, 0.5, m), dwell)
         dwell = np.where(is_pending, rng.uniform(7, 60, m), dwell)
-        t_new = _snap(cal, t[idx] + (dwell * DAY).astype(np.int64), region[idx], rng)
+        t_new = advance(cal, t[idx], dwell, region[idx])
         t_new = np.maximum(t_new, t[idx] + 60 + rng.integers(0, 900, m))
-        same_instant = ~is_pending & advance & (rng.random(m) < SAME_INSTANT_P)
+        same_instant = ~is_pending & forward & (rng.random(m) < SAME_INSTANT_P)
         t_new = np.where(same_instant, t[idx], t_new)
         if step == 1:
             # Deals created and closed the same day: a quick order or a lost cause.
@@ -94,6 +109,16 @@ def _simulate_stages(cal: _Calendar, rng: np.random.Generator, created: np.ndarr
             quick_ts = t[idx] + rng.integers(600, 4 * HOUR, m)
             quick_ts = np.where(quick_ts // DAY == t[idx] // DAY, quick_ts, t[idx] + 60)
             t_new = np.where(q, quick_ts, t_new)
+        else:
+            q = np.zeros(m, dtype=bool)
+        # The month-end push: many deals are closed in the last week of a month, more
+        # still at the end of a fiscal quarter.
+        closing_now = ~is_pending & ~q & (nxt >= WON)
+        month_end = cal.month_end(t_new // DAY) * DAY
+        push_p = np.where(nxt == WON, PUSH_P[WON], PUSH_P[LOST]) * np.where(
+            cal.quarter_end_month(t_new // DAY), QUARTER_PUSH, 1.0)
+        pushed = between(cal, np.maximum(t_new, month_end - 7 * DAY), month_end, region[idx], rng.random(m))
+        t_new = np.where(closing_now & (rng.random(m) < push_p), pushed, t_new)
 
         happened = t_new < cal.end_ts
         done = idx[happened]
@@ -108,5 +133,5 @@ def _simulate_stages(cal: _Calendar, rng: np.random.Generator, created: np.ndarr
         stage[done] = nxt[happened]
         pending[idx] = reopen
         alive[idx] = happened & ((nxt < WON) | reopen)
-    return _Paths(np.concatenate(rows_deal), np.concatenate(rows_ts), np.concatenate(rows_stage),
+    return Paths(np.concatenate(rows_deal), np.concatenate(rows_ts), np.concatenate(rows_stage),
                   stage, t, reopened)

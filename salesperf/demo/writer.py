@@ -3,7 +3,6 @@ landed text through the fault injector for a dirty one; then the fault manifest.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -13,15 +12,17 @@ import pyarrow as pa
 
 from salesperf.contract import RAW_TABLES, RAW_TABLES_BY_NAME
 from salesperf.demo.config import DemoConfig
-from salesperf.demo.faults import _empty_manifest, _FaultInjector
-from salesperf.demo.sql import _quote
-from salesperf.demo.tables import _Table
+from salesperf.demo.faults import FaultInjector, empty_manifest
+from salesperf.demo.loads import Loads
+from salesperf.demo.sql import qualified_name
+from salesperf.demo.tables import TableData
 from salesperf.settings import LOADED_AT_COLUMN, SOURCE_ROW_COLUMN
+from salesperf.warehouse import quote
 
 MANIFEST_TABLE = "_demo_injected_faults"
 
 
-class _Writer:
+class Writer:
     """Writes the tables into DuckDB, typed (clean) or as landed text with faults (dirty).
 
     A clean load is written by one background thread on its own cursor while the main
@@ -37,18 +38,14 @@ class _Writer:
         self.config = config
         self.say = say
         self.counts: dict[str, int] = {}
-        # The nightly load right after the data cut-off; a dirty load also has rows from
-        # the night before and from a second run later the same night.
-        self.main_load = dt.datetime(config.end_date.year, config.end_date.month, config.end_date.day, 1)
-        self.earlier_load = self.main_load - dt.timedelta(days=1)
-        self.later_load = self.main_load + dt.timedelta(hours=1)
+        self.loads = Loads.after(config.end_date)
         self.executor = None if config.dirty else ThreadPoolExecutor(1, thread_name_prefix="salesperf-demo-writer")
         self.con = con if config.dirty else con.cursor()
-        self.injector = _FaultInjector(self, rng) if config.dirty else None
+        self.injector = FaultInjector(con, schema, self.loads, config.dirty_rate, rng) if config.dirty else None
         self.pending: list[Future] = []
-        con.execute(f"create schema if not exists {_quote(schema)}")
+        con.execute(f"create schema if not exists {quote(schema)}")
 
-    def __enter__(self) -> _Writer:
+    def __enter__(self) -> Writer:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -57,15 +54,15 @@ class _Writer:
             self.con.close()
 
     def name(self, table: str) -> str:
-        return f"{_quote(self.schema)}.{_quote(table)}"
+        return qualified_name(self.schema, table)
 
-    def submit(self, build: Callable[[], _Table]) -> None:
+    def submit(self, build: Callable[[], TableData]) -> None:
         if self.executor is None:
             self.write(build)
         else:
             self.pending.append(self.executor.submit(self.write, build))
 
-    def write(self, build: Callable[[], _Table]) -> None:
+    def write(self, build: Callable[[], TableData]) -> None:
         table = build()
         assert list(table.columns) == list(RAW_TABLES_BY_NAME[table.name].columns), table.name
         if self.injector is None:
@@ -79,7 +76,7 @@ class _Writer:
         """Wait for every table, then write the fault manifest (empty for a clean load)."""
         for future in self.pending:
             future.result()
-        manifest = self.injector.manifest() if self.injector else _empty_manifest()
+        manifest = self.injector.manifest() if self.injector else empty_manifest()
         self.replace(MANIFEST_TABLE, manifest, "select * from _demo_src")
         self.counts[MANIFEST_TABLE] = manifest.num_rows
         if manifest.num_rows:
@@ -97,14 +94,8 @@ class _Writer:
         finally:
             self.con.unregister("_demo_src")
 
-    def select(self, table: _Table, as_text: bool) -> str:
-        """The contract columns in contract order, then the load metadata."""
-        parts = [f"cast({expr} as varchar)" if as_text else expr for expr in table.columns.values()]
-        columns = ", ".join(f"{p} as {_quote(c)}" for p, c in zip(parts, table.columns, strict=True))
-        return columns
-
-    def write_clean(self, table: _Table) -> None:
+    def write_clean(self, table: TableData) -> None:
         data = table.data.append_column("_row", pa.array(np.arange(1, table.data.num_rows + 1)))
         self.replace(table.name, data,
-                     f"select {self.select(table, False)}, timestamp '{self.main_load}'"
-                     f" as {_quote(LOADED_AT_COLUMN)}, _row as {_quote(SOURCE_ROW_COLUMN)} from _demo_src")
+                     f"select {table.select(as_text=False)}, timestamp '{self.loads.main}'"
+                     f" as {quote(LOADED_AT_COLUMN)}, _row as {quote(SOURCE_ROW_COLUMN)} from _demo_src")

@@ -21,6 +21,3 @@ def query(path: Path, sql: str) -> list[tuple]:
     """Rows of one query on a warehouse file."""
     with connect(path) as con:
         return con.execute(sql).fetchall()
-
-# Optional raw tables the demo generator leaves empty for now: one owner per deal, one currency.
-NOT_GENERATED_YET = {"opportunity_field_history", "dated_conversion_rate"}

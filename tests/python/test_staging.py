@@ -24,6 +24,7 @@ FAULT_OUTCOMES: list[tuple[str, str, str | None]] = [
     ("missing_id", "quarantined", "missing id"),
     ("duplicate_stale", "duplicate", None),
     ("duplicate_tie", "duplicate", None),
+    ("duplicate_reloaded", "duplicate", None),
     ("soft_deleted", "soft_deleted", None),
     ("unknown_stage", "quarantined", "stage not in catalogue"),
     ("non_numeric_amount", "quarantined", "amount is not a number"),
@@ -40,6 +41,9 @@ FAULT_OUTCOMES: list[tuple[str, str, str | None]] = [
     ("stage_name_format", "live", None),
     ("amount_as_text", "live", None),
     ("history_timestamp_tie", "live", None),
+    ("currency_code_format", "live", None),
+    ("empty_currency", "live", None),
+    ("rate_as_text", "live", None),
 ]
 PRECEDENCE = {fault: rank for rank, (fault, _, _) in enumerate(FAULT_OUTCOMES)}
 OUTCOME = {fault: (disposition, reason) for fault, disposition, reason in FAULT_OUTCOMES}
