@@ -58,7 +58,7 @@
         },
         {
             'source_table': 'opportunity_field_history', 'model': 'base_crm__opportunity_field_histories', 'id_column': 'opportunity_field_history_id',
-            'live_model': 'stg_crm__opportunity_field_histories',
+            'live_model': 'int_opportunity_field_histories_attached',
         },
         {
             'source_table': 'dated_conversion_rate', 'model': 'base_crm__dated_conversion_rates', 'id_column': 'dated_conversion_rate_id',

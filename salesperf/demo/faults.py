@@ -50,7 +50,7 @@ STALE_CHANGES = {
                        " else 'Open - Not Contacted' end",
              "is_converted": "'false'", "converted_date": "null", "converted_opportunity_id": "null",
              "converted_account_id": "null"},
-    "quota": {"target_value": "cast(cast(round(cast(t.target_value as decimal(18, 2)) * 0.9 + 1, 0)"
+    "quota": {"target_value": "cast(cast(round(cast(t.target_value as decimal(18, 2)) * 1.1, 0) + 1"
                               " as decimal(18, 2)) as varchar)"},
 }
 DEAL_CHILDREN = ("opportunity_history", "opportunity_field_history", "opportunity_line_item")

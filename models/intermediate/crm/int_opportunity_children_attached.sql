@@ -1,5 +1,5 @@
 {#-
-    History rows and line items checked against their opportunity. A child of an
+    History rows, field history rows and line items checked against their opportunity. A child of an
     opportunity that is not live (deleted, quarantined, or only stale versions) leaves
     with it; a child of an opportunity the CRM never sent is quarantined as an orphan.
 -#}
@@ -44,9 +44,25 @@ line_items as (
 
 ),
 
+field_history as (
+
+    select
+        'opportunity_field_history' as source_table,
+        opportunity_field_history_id as record_id,
+        opportunity_id,
+        _source_row,
+        _loaded_at,
+        raw_values
+    from {{ ref('base_crm__opportunity_field_histories') }}
+    where row_disposition = 'live'
+
+),
+
 children as (
 
     select * from history
+    union all
+    select * from field_history
     union all
     select * from line_items
 

@@ -19,23 +19,21 @@ opportunities as (
 owner_changes as (
 
     select
-        changes.opportunity_id,
-        changes.old_value as previous_owner_id,
-        changes.new_value as owner_id,
-        changes.changed_at,
+        opportunity_id,
+        old_value as previous_owner_id,
+        new_value as owner_id,
+        changed_at,
         row_number() over (
-            partition by changes.opportunity_id
-            order by changes.changed_at, changes.opportunity_field_history_id
+            partition by opportunity_id
+            order by changed_at, opportunity_field_history_id
         ) as change_number,
-        lead(changes.changed_at) over (
-            partition by changes.opportunity_id
-            order by changes.changed_at, changes.opportunity_field_history_id
+        lead(changed_at) over (
+            partition by opportunity_id
+            order by changed_at, opportunity_field_history_id
         ) as next_changed_at
 
-    from {{ ref('stg_crm__opportunity_field_histories') }} as changes
-    inner join opportunities
-        on changes.opportunity_id = opportunities.opportunity_id
-    where changes.is_owner_change
+    from {{ ref('int_opportunity_field_histories_attached') }}
+    where is_owner_change
 
 ),
 
