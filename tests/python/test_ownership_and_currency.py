@@ -30,6 +30,9 @@ def in_dollars(amount: Decimal, day: date) -> Decimal:
 
 
 def write_euro_rates(con, first: date, last: date, skip: date | None = None) -> None:
+    """Replace the demo's euro rates with ones this test knows."""
+    con.execute("delete from raw.dated_conversion_rate where iso_code = 'EUR'")
+    row = con.execute("select coalesce(max(_source_row), 0) from raw.dated_conversion_rate").fetchone()[0]
     month, n = first.replace(day=1), 0
     while month <= last:
         following = (month + timedelta(days=32)).replace(day=1)
@@ -37,7 +40,7 @@ def write_euro_rates(con, first: date, last: date, skip: date | None = None) -> 
             n += 1
             con.execute("insert into raw.dated_conversion_rate by name select ? as id, 'EUR' as iso_code,"
                         " ? as start_date, ? as next_start_date, ? as conversion_rate, ? as _source_row",
-                        [f"04wEUR{n:012d}", month, following, euro_rate(month), n])
+                        [f"04wEUR{n:012d}", month, following, euro_rate(month), row + n])
         month = following
 
 
@@ -51,10 +54,13 @@ def changed_demo(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory)
     with connect(path) as con:
         hires = dict(con.execute("select id, created_date from raw.user").fetchall())
         names = dict(con.execute("select id, name from raw.user").fetchall())
+        # deals in dollars whose owner never changed: this test writes their only changes
+        unchanged = ("o.id not in (select opportunity_id from raw.opportunity_field_history)"
+                     " and o.currency_iso_code = 'USD'")
         won = con.execute(
             "select o.id, o.owner_id, o.created_date, h.created_date from raw.opportunity o"
             " join raw.opportunity_history h on h.opportunity_id = o.id and h.stage_name = 'Closed Won'"
-            " where o.is_won and o.close_date < date '2026-05-01' order by o.id limit 2"
+            f" where o.is_won and o.close_date < date '2026-05-01' and {unchanged} order by o.id limit 2"
         ).fetchall()
         (handed, creator, created, won_at), (euro_won, *_) = won
         handed_at = created + (won_at - created) / 2
@@ -63,22 +69,24 @@ def changed_demo(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory)
                          and con.execute("select count(*) from raw.opportunity where owner_id = ?", [u]).fetchone()[0])
         # Salesforce's two rows for one change; the name row gets the larger id, so that an
         # id-blind reading would take it as the newer owner.
+        row = con.execute("select coalesce(max(_source_row), 0) from raw.opportunity_field_history").fetchone()[0]
         con.execute("insert into raw.opportunity_field_history by name"
-                    " select * from (values (?, ?, 'Owner', ?, ?, ?, false, 1), (?, ?, 'Owner', ?, ?, ?, false, 2))"
+                    " select * from (values (?, ?, 'Owner', ?, ?, ?, false, ?), (?, ?, 'Owner', ?, ?, ?, false, ?))"
                     " as t(id, opportunity_id, field, old_value, new_value, created_date, is_deleted, _source_row)",
-                    ["017A00000000000001", handed, creator, successor, handed_at,
-                     "017A00000000000002", handed, names[creator], names[successor], handed_at])
+                    ["017A00000000000001", handed, creator, successor, handed_at, row + 1,
+                     "017A00000000000002", handed, names[creator], names[successor], handed_at, row + 2])
         con.execute("update raw.opportunity set owner_id = ? where id = ?", [successor, handed])
 
         latest_hire, late_rep = max((hired, u) for u, hired in hires.items()
                                     if con.execute("select count(*) from raw.opportunity where owner_id = ?",
                                                    [u]).fetchone()[0])
         inherited = con.execute(
-            "select id from raw.opportunity where created_date < ? and id not in (?, ?) order by created_date, id limit 1",
-            [latest_hire, handed, euro_won]).fetchone()[0]
+            f"select o.id from raw.opportunity o where o.created_date < ? and o.id not in (?, ?) and {unchanged}"
+            " order by o.created_date, o.id limit 1", [latest_hire, handed, euro_won]).fetchone()[0]
         con.execute("update raw.opportunity set owner_id = ? where id = ?", [late_rep, inherited])
 
-        euro_open = con.execute("select id from raw.opportunity where not is_closed order by id limit 1").fetchone()[0]
+        euro_open = con.execute(f"select o.id from raw.opportunity o where not o.is_closed and {unchanged}"
+                                " and o.id != ? order by o.id limit 1", [inherited]).fetchone()[0]
         for deal in (euro_won, euro_open):
             for table, column in (("opportunity", "id"), ("opportunity_history", "opportunity_id"),
                                   ("opportunity_line_item", "opportunity_id")):

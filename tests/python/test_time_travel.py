@@ -29,9 +29,12 @@ def marts(path: Path) -> dict[str, list[tuple]]:
 
 
 def build_as_of(path: Path, moment: datetime, zone: str, target: Path) -> dict[str, list[tuple]]:
-    # unit tests pin their own vars and the UTC default; they run in every other build
+    # Unit tests pin their own vars and the UTC default; they run in every other build. The
+    # rule that quota owners were still on the team reads the CRM's records as loaded (a gone
+    # rep's last record), which a cut shortens while is_active stays as it is now: left out.
     summary = build(["--vars", f"{{as_of: '{moment:%Y-%m-%d %H:%M:%S}', reporting_timezone: '{zone}'}}",
-                     "--exclude", "test_type:unit"], database=path, target_path=target)
+                     "--exclude", "test_type:unit", "assert_quota_owners_exist_and_reps_are_active"],
+                    database=path, target_path=target)
     assert summary.success, summary.failures
     return marts(path)
 
