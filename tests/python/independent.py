@@ -118,6 +118,12 @@ class Ownership:
         return self.credited(self.owner_at(opp, current_owner, moment), moment)
 
 
+def in_corporate_currency(amount: Decimal, rate_value: Decimal) -> Decimal:
+    """An amount divided by its rate: to six decimals, then to the cent, as the models do."""
+    quotient = (Decimal(amount) / rate_value).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    return quotient.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 class Rates:
     """Dated conversion rates: units of a currency per unit of the corporate currency, each
     holding until the currency's next rate starts."""
@@ -142,9 +148,7 @@ class Rates:
         ends = [d for d in (next_start, following) if d is not None]
         if ends and day >= min(ends):
             return None
-        # to six decimals, then to the cent, as the models do
-        quotient = (Decimal(amount) / rate_value).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
-        return quotient.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return in_corporate_currency(amount, rate_value)
 
 
 def stage_catalogue() -> dict[str, dict[str, str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ import pytest
 from salesperf.dbt_build import BuildSummary, build
 from salesperf.warehouse import connect
 from tests.python.helpers import SMALL_DEMO_AS_OF, query
+from tests.python.independent import in_corporate_currency
 
 AS_OF = datetime.fromisoformat(SMALL_DEMO_AS_OF)
 VARS = ["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"]
@@ -25,8 +26,7 @@ def euro_rate(month: date) -> Decimal:
 
 
 def in_dollars(amount: Decimal, day: date) -> Decimal:
-    quotient = (Decimal(amount) / euro_rate(day.replace(day=1))).quantize(Decimal("0.000001"), ROUND_HALF_UP)
-    return quotient.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return in_corporate_currency(amount, euro_rate(day.replace(day=1)))
 
 
 def write_euro_rates(con, first: date, last: date, skip: date | None = None) -> None:
