@@ -10,3 +10,15 @@
     {%- endif -%}
     cast('{{ value }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
+
+{#-
+    as_of in the reporting timezone, as a timestamp and as a date: what models compare
+    record times and dates with.
+-#}
+{% macro as_of_at() -%}
+    {{ to_reporting_time(as_of()) }}
+{%- endmacro %}
+
+{% macro as_of_date() -%}
+    cast({{ to_reporting_time(as_of()) }} as date)
+{%- endmacro %}

@@ -40,12 +40,6 @@ owners as (
 
 ),
 
-as_of as (
-
-    select {{ to_reporting_time(as_of()) }} as as_of_at
-
-),
-
 activities as (
 
     -- a task's moment is when it was logged (its activity date has no time of day); an
@@ -99,8 +93,7 @@ recorded as (
     -- the activities the CRM held at as_of
     select activities.*
     from activities
-    cross join as_of
-    where coalesce(activities.created_at, activities.activity_at) <= as_of.as_of_at
+    where coalesce(activities.created_at, activities.activity_at) <= {{ as_of_at() }}
 
 ),
 
@@ -164,8 +157,8 @@ final as (
         -- a task is done when its status says so (a task without a status is taken as
         -- done) and its day has come; an event when it has started
         case
-            when recorded.source_object = 'event' then recorded.activity_at <= as_of.as_of_at
-            when recorded.activity_date > cast(as_of.as_of_at as date) then false
+            when recorded.source_object = 'event' then recorded.activity_at <= {{ as_of_at() }}
+            when recorded.activity_date > {{ as_of_date() }} then false
             else
                 recorded.status is null
                 {%- if completed_statuses %}
@@ -196,7 +189,6 @@ final as (
         on {{ match_key('recorded.call_disposition') }} = call_dispositions.call_disposition_key
     left join owners
         on recorded.rep_id = owners.user_id
-    cross join as_of
 
 )
 

@@ -41,9 +41,9 @@ quotas as (
 
 ),
 
-as_of as (
+data_start as (
 
-    select cast({{ to_reporting_time(as_of()) }} as date) as as_of_date
+    select * from {{ ref('int_crm_history_start') }}
 
 ),
 
@@ -51,24 +51,21 @@ owned_records as (
 
     select
         rep_id,
-        activity_date as record_date,
-        true as is_crm_data
+        activity_date as record_date
     from activities
 
     union all
 
     select
         creating_rep_id as rep_id,
-        cast(created_at as date) as record_date,
-        true as is_crm_data
+        cast(created_at as date) as record_date
     from opportunities
 
     union all
 
     select
         closing_rep_id as rep_id,
-        close_date as record_date,
-        true as is_crm_data
+        close_date as record_date
     from opportunities
     where is_closed
 
@@ -76,8 +73,7 @@ owned_records as (
 
     select
         rep_id,
-        cast(created_at as date) as record_date,
-        true as is_crm_data
+        cast(created_at as date) as record_date
     from leads
 
     union all
@@ -85,8 +81,7 @@ owned_records as (
     -- a quota makes its owner a rep, but plans reach back further than the CRM's data
     select
         owner_id as rep_id,
-        period_start as record_date,
-        false as is_crm_data
+        period_start as record_date
     from quotas
     where scope = 'rep'
 
@@ -96,16 +91,7 @@ records_to_date as (
 
     select owned_records.*
     from owned_records
-    cross join as_of
-    where owned_records.record_date <= as_of.as_of_date
-
-),
-
-data_start as (
-
-    select cast({{ dbt.date_trunc('month', 'min(record_date)') }} as date) as first_month
-    from records_to_date
-    where is_crm_data
+    where owned_records.record_date <= {{ as_of_date() }}
 
 ),
 
@@ -130,13 +116,12 @@ tenure as (
             as date
         ) as first_month,
         cast({{ dbt.date_trunc('month', 'case
-            when users.is_active then as_of.as_of_date
+            when users.is_active then ' ~ as_of_date() ~ '
             else reps.last_record_date
         end') }} as date) as last_month
     from reps
     left join users
         on reps.rep_id = users.rep_id
-    cross join as_of
 
 ),
 
@@ -145,7 +130,7 @@ months as (
     {{ dbt.date_spine(
         'month',
         "cast('" ~ var('calendar_start_date') ~ "' as date)",
-        dbt.dateadd('month', 1, 'cast(' ~ to_reporting_time(as_of()) ~ ' as date)'),
+        dbt.dateadd('month', 1, as_of_date()),
     ) }}
 
 ),

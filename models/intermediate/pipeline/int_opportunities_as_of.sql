@@ -34,12 +34,6 @@ current_stays as (
 
 ),
 
-as_of as (
-
-    select {{ to_reporting_time(as_of()) }} as as_of_at
-
-),
-
 last_changes as (
 
     select
@@ -55,8 +49,7 @@ last_changes as (
         ) as recency
 
     from history
-    cross join as_of
-    where history.changed_at <= as_of.as_of_at
+    where history.changed_at <= {{ as_of_at() }}
 
 ),
 
@@ -92,12 +85,11 @@ states as (
         coalesce(last_changes.currency_code, opportunities.currency_code) as currency_code
 
     from opportunities
-    cross join as_of
     left join last_changes
         on
             opportunities.opportunity_id = last_changes.opportunity_id
             and last_changes.recency = 1
-    where opportunities.created_at <= as_of.as_of_at
+    where opportunities.created_at <= {{ as_of_at() }}
 
 ),
 
@@ -129,12 +121,11 @@ timed as (
                     cast(flagged.close_date as {{ dbt.type_timestamp() }})
                 )
         end as closed_at,
-        case when flagged.is_closed then flagged.close_date else cast(as_of.as_of_at as date) end
+        case when flagged.is_closed then flagged.close_date else {{ as_of_date() }} end
             as rate_date,
-        as_of.as_of_at
+        {{ as_of_at() }} as as_of_at
 
     from flagged
-    cross join as_of
     left join current_stays
         on
             flagged.opportunity_id = current_stays.opportunity_id

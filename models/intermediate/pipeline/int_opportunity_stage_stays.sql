@@ -18,12 +18,6 @@ stages as (
 
 ),
 
-as_of as (
-
-    select {{ to_reporting_time(as_of()) }} as as_of_at
-
-),
-
 ordered as (
 
     select
@@ -45,8 +39,7 @@ ordered as (
     from history
     inner join stages
         on history.stage_key = stages.stage_key
-    cross join as_of
-    where history.changed_at <= as_of.as_of_at
+    where history.changed_at <= {{ as_of_at() }}
 
 ),
 
@@ -85,12 +78,11 @@ stays as (
         -- build (a sum of doubles depends on the order a parallel engine adds them in)
         cast({{ dbt.datediff(
             'stay_starts.changed_at',
-            'coalesce(stay_starts.exited_at, as_of.as_of_at)',
+            'coalesce(stay_starts.exited_at, ' ~ as_of_at() ~ ')',
             'second',
         ) }} as {{ dbt.type_bigint() }}) as seconds_in_stage
 
     from stay_starts
-    cross join as_of
 
 ),
 

@@ -30,12 +30,6 @@ dates as (
 
 ),
 
-as_of as (
-
-    select cast({{ to_reporting_time(as_of()) }} as date) as as_of_date
-
-),
-
 first_month as (
 
     select cast({{ dbt.date_trunc('month', 'min(created_date)') }} as date) as month_start
@@ -63,8 +57,7 @@ snapshots as (
         month_ends.snapshot_date,
         {{ dbt.dateadd('day', 1, 'month_ends.snapshot_date') }} as snapshot_at
     from month_ends
-    cross join as_of
-    where month_ends.snapshot_date < as_of.as_of_date
+    where month_ends.snapshot_date < {{ as_of_date() }}
 
 ),
 

@@ -31,12 +31,6 @@ accounts as (
 
 ),
 
-as_of as (
-
-    select {{ to_reporting_time(as_of()) }} as as_of_at
-
-),
-
 opportunities as (
 
     -- the deals the CRM held at as_of, as in fct_opportunities
@@ -44,8 +38,7 @@ opportunities as (
         crm_opportunities.opportunity_id,
         crm_opportunities.account_id
     from crm_opportunities
-    cross join as_of
-    where crm_opportunities.created_at <= as_of.as_of_at
+    where crm_opportunities.created_at <= {{ as_of_at() }}
 
 ),
 
@@ -54,8 +47,7 @@ leads as (
     -- the leads the CRM held at as_of, as in fct_leads
     select crm_leads.lead_id
     from crm_leads
-    cross join as_of
-    where crm_leads.created_at <= as_of.as_of_at
+    where crm_leads.created_at <= {{ as_of_at() }}
 
 ),
 
@@ -131,6 +123,9 @@ final as (
         is_completed,
         is_outbound,
         is_conversation,
+        -- the one definition of an activity that counts in the metrics: a sales activity
+        -- (not an admin to-do) that was done (a task not yet completed is a plan)
+        is_sales_activity and is_completed as is_counted,
 
         -- dates
         activity_date,

@@ -12,9 +12,9 @@ activities as (
 
 ),
 
-as_of as (
+referral_sources as (
 
-    select {{ to_reporting_time(as_of()) }} as as_of_at
+    select * from {{ ref('stg_config__referral_sources') }}
 
 ),
 
@@ -26,11 +26,10 @@ leads_to_date as (
         coalesce(leads.is_converted, false)
         and (
             leads.converted_date is null
-            or leads.converted_date <= cast(as_of.as_of_at as date)
+            or leads.converted_date <= {{ as_of_date() }}
         ) as is_converted_by_as_of
     from leads
-    cross join as_of
-    where leads.created_at <= as_of.as_of_at
+    where leads.created_at <= {{ as_of_at() }}
 
 ),
 
@@ -47,7 +46,7 @@ first_responses as (
             leads_to_date.lead_id = activities.lead_id
             and leads_to_date.rep_id = activities.rep_id
             and leads_to_date.created_at <= activities.activity_at
-    where activities.is_sales_activity and activities.is_completed
+    where activities.is_counted
     group by 1
 
 ),
@@ -79,6 +78,7 @@ final as (
 
         -- booleans
         leads_to_date.is_converted_by_as_of as is_converted,
+        referral_sources.lead_source is not null as is_referral,
         first_responses.first_response_at is not null as is_responded,
 
         -- dates
@@ -93,6 +93,8 @@ final as (
     from leads_to_date
     left join first_responses
         on leads_to_date.lead_id = first_responses.lead_id
+    left join referral_sources
+        on {{ match_key('leads_to_date.lead_source') }} = referral_sources.lead_source_key
 
 )
 

@@ -15,13 +15,13 @@ months as (
 activities as (
 
     select * from {{ ref('fct_activities') }}
-    where is_completed and is_sales_activity
+    where is_counted
 
 ),
 
-opportunities as (
+created_deals as (
 
-    select * from {{ ref('fct_opportunities') }}
+    select * from {{ ref('int_rep_created_deals_monthly') }}
 
 ),
 
@@ -42,18 +42,6 @@ activity_counts as (
 
 ),
 
-opportunities_created as (
-
-    -- credited to the owner when the deal was created
-    select
-        creating_rep_id as rep_id,
-        cast({{ dbt.date_trunc('month', 'created_date') }} as date) as month_start,
-        count(*) as opportunities_created
-    from opportunities
-    group by 1, 2
-
-),
-
 counted as (
 
     select
@@ -67,7 +55,9 @@ counted as (
         coalesce(activity_counts.sales_activities, 0) as sales_activities,
         coalesce(activity_counts.outbound_calls, 0) as outbound_calls,
         coalesce(activity_counts.conversations, 0) as conversations,
-        coalesce(opportunities_created.opportunities_created, 0) as opportunities_created
+        coalesce(created_deals.opportunities_created, 0) as opportunities_created,
+        coalesce(created_deals.new_business_opportunities_created, 0)
+            as new_business_opportunities_created
     from rep_months
     inner join months
         on rep_months.month_start = months.month_start
@@ -75,10 +65,10 @@ counted as (
         on
             rep_months.rep_id = activity_counts.rep_id
             and rep_months.month_start = activity_counts.month_start
-    left join opportunities_created
+    left join created_deals
         on
-            rep_months.rep_id = opportunities_created.rep_id
-            and rep_months.month_start = opportunities_created.month_start
+            rep_months.rep_id = created_deals.rep_id
+            and rep_months.month_start = created_deals.month_start
 
 ),
 
@@ -104,7 +94,10 @@ final as (
         cast(conversations as {{ dbt.type_bigint() }}) as conversations,
         {{ safe_divide('conversations', 'outbound_calls') }} as contact_rate,
         cast(opportunities_created as {{ dbt.type_bigint() }}) as opportunities_created,
-        {{ safe_divide('opportunities_created * 1000', 'outbound_calls') }}
+        cast(new_business_opportunities_created as {{ dbt.type_bigint() }})
+            as new_business_opportunities_created,
+        -- renewals and upsells are not won by cold calls: only new business is their yield
+        {{ safe_divide('new_business_opportunities_created * 1000', 'outbound_calls') }}
             as opportunities_per_1000_calls
 
     from counted

@@ -20,6 +20,7 @@ monthly as (
         count(*) as leads_created,
         count(case when is_responded then 1 end) as leads_responded,
         count(case when is_converted then 1 end) as leads_converted,
+        count(case when is_referral then 1 end) as referral_leads,
         {{ median_of('response_minutes') }} as median_response_minutes
     from leads
     group by 1, 2
@@ -41,6 +42,7 @@ final as (
         cast(coalesce(monthly.leads_created, 0) as {{ dbt.type_bigint() }}) as leads_created,
         cast(coalesce(monthly.leads_responded, 0) as {{ dbt.type_bigint() }}) as leads_responded,
         cast(coalesce(monthly.leads_converted, 0) as {{ dbt.type_bigint() }}) as leads_converted,
+        cast(coalesce(monthly.referral_leads, 0) as {{ dbt.type_bigint() }}) as referral_leads,
         {{ safe_divide('coalesce(monthly.leads_responded, 0)', 'monthly.leads_created') }}
             as response_rate,
         {{ safe_divide('coalesce(monthly.leads_converted, 0)', 'monthly.leads_created') }}

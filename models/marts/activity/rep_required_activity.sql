@@ -1,8 +1,9 @@
 {#-
     "How many calls a day does this rep need for the rest of the month to reach quota?",
     from the rep's own record over the trailing months before this one: the deals still
-    needed at the rep's average deal size, and the calls those deals take at the rep's
-    call-to-win rate, spread over the working days left.
+    needed at the rep's average new business deal size, and the calls those deals take at
+    the rep's call-to-win rate, spread over the working days left. Calls win new business
+    only, so the deal size is that of the new business the rep won.
 -#}
 {%- set trailing_months = var('required_activity_trailing_months') | int -%}
 
@@ -32,9 +33,23 @@ funnel as (
 
 ),
 
-quotas as (
+closed_deals as (
 
-    select * from {{ ref('stg_crm__quotas') }}
+    select * from {{ ref('int_rep_closed_deals_monthly') }}
+
+),
+
+revenue_quotas as (
+
+    -- the rep's revenue quota for the month and what counts toward it, as quota_attainment
+    -- measures it
+    select
+        owner_id as rep_id,
+        period_start as month_start,
+        target_value,
+        actual_value
+    from {{ ref('quota_attainment') }}
+    where scope = 'rep' and period_type = 'month' and quota_type = 'revenue'
 
 ),
 
@@ -53,24 +68,13 @@ current_reps as (
 
 ),
 
-revenue_quotas as (
-
-    select
-        owner_id as rep_id,
-        period_start as month_start,
-        target_value
-    from quotas
-    where scope = 'rep' and period_type = 'month' and quota_type = 'revenue'
-
-),
-
 trailing_record as (
 
     select
         current_reps.rep_id,
         sum(funnel.outbound_calls) as outbound_calls,
         sum(funnel.deals_won) as deals_won,
-        sum(funnel.won_amount) as won_amount
+        coalesce(sum(closed_deals.new_business_won_amount), 0) as won_amount
     from current_reps
     inner join funnel
         on
@@ -79,6 +83,10 @@ trailing_record as (
             and funnel.month_start >= {{ dbt.dateadd(
                 'month', -1 * trailing_months, 'current_reps.month_start',
             ) }}
+    left join closed_deals
+        on
+            funnel.rep_id = closed_deals.rep_id
+            and funnel.month_start = closed_deals.month_start
     group by 1
 
 ),
@@ -90,11 +98,11 @@ gathered as (
         current_reps.month_start,
         current_reps.working_days_left,
         revenue_quotas.target_value as revenue_quota,
-        coalesce(this_month.won_amount, 0) as won_to_date,
+        coalesce(this_month_deals.won_amount, 0) as won_to_date,
         coalesce(this_month.outbound_calls, 0) as outbound_calls_to_date,
         case
-            when revenue_quotas.target_value > coalesce(this_month.won_amount, 0)
-                then revenue_quotas.target_value - coalesce(this_month.won_amount, 0)
+            when revenue_quotas.target_value > revenue_quotas.actual_value
+                then revenue_quotas.target_value - revenue_quotas.actual_value
             when revenue_quotas.target_value is not null then 0
         end as remaining_quota,
         coalesce(trailing_record.outbound_calls, 0) as trailing_outbound_calls,
@@ -109,6 +117,10 @@ gathered as (
         on
             current_reps.rep_id = this_month.rep_id
             and current_reps.month_start = this_month.month_start
+    left join closed_deals as this_month_deals
+        on
+            current_reps.rep_id = this_month_deals.rep_id
+            and current_reps.month_start = this_month_deals.month_start
     left join trailing_record
         on current_reps.rep_id = trailing_record.rep_id
 

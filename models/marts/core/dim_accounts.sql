@@ -11,7 +11,7 @@ accounts as (
     -- the accounts the CRM held at as_of
     select *
     from {{ ref('stg_crm__accounts') }}
-    where created_at is null or created_at <= {{ to_reporting_time(as_of()) }}
+    where created_at is null or created_at <= {{ as_of_at() }}
 
 ),
 
@@ -24,12 +24,17 @@ won_deals as (
 
 ranked_wins as (
 
-    -- the deal that made the account a customer: the earliest close date, ties to the
-    -- smallest opportunity id; the rep who closed it acquired the customer
+    -- the account's first won deal: the earliest close date, ties to the smallest
+    -- opportunity id. When it is new business, the rep who closed it acquired the customer
+    -- through its lead source; an upsell or renewal first means the account was a customer
+    -- before the CRM's history began, and no rep acquired it here
     select
         account_id,
-        closing_rep_id as rep_id,
-        lead_source,
+        case when deal_category = 'new_business' then closing_rep_id end as rep_id,
+        case
+            when deal_category = 'new_business' then lead_source else 'existing customer'
+        end as lead_source,
+        deal_category,
         close_date,
         row_number() over (
             partition by account_id order by close_date, opportunity_id
@@ -65,6 +70,7 @@ final as (
         accounts.billing_country,
         accounts.account_type,
         first_wins.lead_source as acquisition_channel,
+        first_wins.deal_category as first_won_deal_category,
 
         -- numerics
         cast(coalesce(lifetime.lifetime_value, 0) as {{ dbt.type_numeric() }}) as lifetime_value,

@@ -1,24 +1,33 @@
 with
 
-as_of as (
-
-    select {{ to_reporting_time(as_of()) }} as as_of_at
-
-),
-
 users as (
 
     -- the users the CRM held at as_of: a user created later did not exist yet
     select crm_users.*
     from {{ ref('stg_crm__users') }} as crm_users
-    cross join as_of
-    where crm_users.created_at is null or crm_users.created_at <= as_of.as_of_at
+    where crm_users.created_at is null or crm_users.created_at <= {{ as_of_at() }}
 
 ),
 
 roles as (
 
     select * from {{ ref('stg_crm__user_roles') }}
+
+),
+
+sellers as (
+
+    -- the reps, as opposed to managers and executives: the users who owned a deal at any
+    -- time up to as_of, or hold a rep quota
+    select owner_periods.owner_id as user_id
+    from {{ ref('int_opportunity_owner_periods') }} as owner_periods
+    inner join {{ ref('int_opportunities_as_of') }} as opportunities
+        on owner_periods.opportunity_id = opportunities.opportunity_id
+    where owner_periods.owned_from is null or owner_periods.owned_from <= {{ as_of_at() }}
+    union
+    select quotas.owner_id as user_id
+    from {{ ref('stg_crm__quotas') }} as quotas
+    where quotas.scope = 'rep'
 
 ),
 
@@ -29,17 +38,11 @@ referenced_users as (
     -- ids here that the user table lacks
     select rep_id as user_id from {{ ref('int_activities_typed') }}
     union
-    select owner_periods.owner_id as user_id
-    from {{ ref('int_opportunity_owner_periods') }} as owner_periods
-    inner join {{ ref('int_opportunities_as_of') }} as opportunities
-        on owner_periods.opportunity_id = opportunities.opportunity_id
-    cross join as_of
-    where owner_periods.owned_from is null or owner_periods.owned_from <= as_of.as_of_at
+    select user_id from sellers
     union
     select leads.rep_id as user_id
     from {{ ref('stg_crm__leads') }} as leads
-    cross join as_of
-    where leads.created_at is null or leads.created_at <= as_of.as_of_at
+    where leads.created_at is null or leads.created_at <= {{ as_of_at() }}
     union
     select owner_id as user_id from {{ ref('stg_crm__quotas') }}
     union
@@ -81,6 +84,7 @@ final as (
         -- booleans
         coalesce(users.is_active, false) as is_active,
         true as is_crm_user,
+        sellers.user_id is not null as is_rep,
 
         -- dates: a rep's tenure starts when the CRM created the user (the hire); no credit,
         -- activity or rep-month is theirs before it
@@ -94,6 +98,8 @@ final as (
         on users.user_role_id = roles.user_role_id
     left join users as managers
         on users.manager_id = managers.user_id
+    left join sellers
+        on users.user_id = sellers.user_id
 
 ),
 
@@ -102,7 +108,7 @@ unknown_reps as (
     -- their records still count for them; what the CRM would say of them is unknown
     select
         -- ids
-        user_id as rep_id,
+        unknown_users.user_id as rep_id,
         cast(null as {{ dbt.type_string() }}) as manager_id,
         cast(null as {{ dbt.type_string() }}) as team_id,
 
@@ -117,6 +123,7 @@ unknown_reps as (
         -- booleans
         false as is_active,
         false as is_crm_user,
+        sellers.user_id is not null as is_rep,
 
         -- dates: nothing says when they were hired
         cast(null as date) as hire_date,
@@ -125,6 +132,8 @@ unknown_reps as (
         cast(null as {{ dbt.type_timestamp() }}) as hired_at
 
     from unknown_users
+    left join sellers
+        on unknown_users.user_id = sellers.user_id
 
 ),
 
@@ -149,6 +158,7 @@ unassigned as (
         -- booleans
         false as is_active,
         false as is_crm_user,
+        false as is_rep,
 
         -- dates
         cast(null as date) as hire_date,

@@ -1,3 +1,10 @@
+{#-
+    Customer lifetime value by segment: the region of the rep who won the customer, the
+    account's industry and its acquisition channel, crossed and each alone, against the
+    cost of the reps who won those customers. A rep's loaded cost (as in rep_ltv, all time)
+    is split evenly over the customers the rep acquired; a customer from before the CRM's
+    history (channel 'existing customer') cost no rep anything here.
+-#}
 with
 
 accounts as (
@@ -13,19 +20,53 @@ reps as (
 
 ),
 
-segmented as (
+rep_ltv as (
 
-    -- the region is the sales region of the rep who won the customer
+    select * from {{ ref('rep_ltv') }}
+    where is_all_time
+
+),
+
+customers as (
+
     select
         reps.region,
         accounts.industry,
         accounts.acquisition_channel,
-        count(*) as customers,
-        sum(accounts.lifetime_value) as total_ltv
+        accounts.lifetime_value,
+        coalesce({{ safe_divide('rep_ltv.loaded_cost', 'rep_ltv.customers_acquired') }}, 0)
+            as apportioned_cost
     from accounts
     left join reps
         on accounts.acquiring_rep_id = reps.rep_id
-    group by 1, 2, 3
+    left join rep_ltv
+        on accounts.acquiring_rep_id = rep_ltv.rep_id
+
+),
+
+segmented as (
+
+    select
+        case
+            when grouping(region) = 0 and grouping(industry) = 0
+                then 'region, industry, acquisition_channel'
+            when grouping(region) = 0 then 'region'
+            when grouping(industry) = 0 then 'industry'
+            else 'acquisition_channel'
+        end as segment,
+        region,
+        industry,
+        acquisition_channel,
+        count(*) as customers,
+        sum(lifetime_value) as total_ltv,
+        sum(apportioned_cost) as loaded_cost
+    from customers
+    group by grouping sets (
+        (region, industry, acquisition_channel),
+        (region),
+        (industry),
+        (acquisition_channel)
+    )
 
 ),
 
@@ -33,9 +74,11 @@ final as (
 
     select
         -- ids
-        {{ row_key(['region', 'industry', 'acquisition_channel']) }} as ltv_by_segment_id,
+        {{ row_key(['segment', 'region', 'industry', 'acquisition_channel']) }}
+            as ltv_by_segment_id,
 
         -- strings
+        segment,
         region,
         industry,
         acquisition_channel,
@@ -43,7 +86,9 @@ final as (
         -- numerics
         cast(customers as {{ dbt.type_bigint() }}) as customers,
         cast(total_ltv as {{ dbt.type_numeric() }}) as total_ltv,
-        {{ safe_divide('total_ltv', 'customers') }} as avg_ltv
+        {{ safe_divide('total_ltv', 'customers') }} as avg_ltv,
+        cast(loaded_cost as {{ dbt.type_numeric() }}) as loaded_cost,
+        {{ safe_divide('total_ltv', 'loaded_cost') }} as ltv_to_cost_ratio
 
     from segmented
 

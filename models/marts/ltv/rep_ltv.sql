@@ -1,8 +1,16 @@
 {#-
     What each rep's customers are worth against what the rep costs: per year of
-    acquisition, and all time (the sum of the yearly rows).
+    acquisition, and all time (the sum of the yearly rows). Only reps (dim_reps.is_rep):
+    a manager's or executive's cost buys no customers of their own.
 -#}
 with
+
+reps as (
+
+    select * from {{ ref('dim_reps') }}
+    where is_rep
+
+),
 
 accounts as (
 
@@ -17,9 +25,9 @@ rep_costs as (
 
 ),
 
-as_of as (
+history_start as (
 
-    select cast({{ to_reporting_time(as_of()) }} as date) as as_of_date
+    select * from {{ ref('int_crm_history_start') }}
 
 ),
 
@@ -37,14 +45,18 @@ customers_by_year as (
 
 costs_by_year as (
 
-    -- cost up to the month of as_of: a budgeted future month is not yet a cost
+    -- the months the CRM's history covers up to the month of as_of: a cost from before the
+    -- CRM knew any deal bought nothing it can show, and a budgeted future month is not
+    -- yet a cost
     select
         rep_costs.user_id as rep_id,
         cast(extract(year from rep_costs.month_start) as {{ dbt.type_int() }}) as cost_year,
         sum(rep_costs.loaded_cost) as loaded_cost
     from rep_costs
-    cross join as_of
-    where rep_costs.month_start <= as_of.as_of_date
+    cross join history_start
+    where
+        rep_costs.month_start <= {{ as_of_date() }}
+        and rep_costs.month_start >= history_start.first_month
     group by 1, 2
 
 ),
@@ -65,6 +77,15 @@ yearly as (
 
 ),
 
+rep_years as (
+
+    select yearly.*
+    from yearly
+    inner join reps
+        on yearly.rep_id = reps.rep_id
+
+),
+
 all_time as (
 
     select
@@ -73,14 +94,14 @@ all_time as (
         sum(customers_acquired) as customers_acquired,
         sum(total_customer_ltv) as total_customer_ltv,
         sum(loaded_cost) as loaded_cost
-    from yearly
+    from rep_years
     group by 1
 
 ),
 
 stacked as (
 
-    select * from yearly
+    select * from rep_years
     union all
     select * from all_time
 

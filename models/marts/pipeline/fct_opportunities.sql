@@ -34,6 +34,27 @@ products as (
 activities as (
 
     select * from {{ ref('fct_activities') }}
+    where is_counted
+
+),
+
+leads as (
+
+    -- the leads converted into a deal by as_of
+    select * from {{ ref('fct_leads') }}
+    where converted_opportunity_id is not null
+
+),
+
+opportunity_types as (
+
+    select * from {{ ref('stg_config__opportunity_types') }}
+
+),
+
+referral_sources as (
+
+    select * from {{ ref('stg_config__referral_sources') }}
 
 ),
 
@@ -62,20 +83,50 @@ line_item_totals as (
 
 ),
 
-selling_activities as (
+source_leads as (
 
-    -- the sales activities done on the deal while it was open: a check-in after the close
-    -- is account management, not selling it
+    -- the lead a deal was converted from; where several leads were converted into one
+    -- deal, the first one created started the sale
+    select
+        converted_opportunity_id as opportunity_id,
+        min(created_at) as lead_created_at
+    from leads
+    group by 1
+
+),
+
+touches as (
+
+    -- the sales activities done on the deal while it was open (a check-in after the close
+    -- is account management, not selling it), and those on the lead it came from up to
+    -- the conversion (the first contact is usually with the lead); an activity linked to
+    -- both is one touch
     select
         activities.opportunity_id,
-        count(*) as activity_count
+        activities.activity_id
     from activities
     inner join opportunities
         on activities.opportunity_id = opportunities.opportunity_id
-    where
-        activities.is_sales_activity
-        and activities.is_completed
-        and (not opportunities.is_closed or activities.activity_date <= opportunities.close_date)
+    where not opportunities.is_closed or activities.activity_date <= opportunities.close_date
+
+    union
+
+    select
+        leads.converted_opportunity_id as opportunity_id,
+        activities.activity_id
+    from activities
+    inner join leads
+        on activities.lead_id = leads.lead_id
+    where activities.activity_date <= leads.converted_date
+
+),
+
+touch_counts as (
+
+    select
+        opportunity_id,
+        count(*) as activity_count
+    from touches
     group by 1
 
 ),
@@ -97,6 +148,7 @@ final as (
         opportunities.opportunity_type,
         opportunities.lead_source,
         opportunities.forecast_category,
+        coalesce(opportunity_types.deal_category, 'other') as deal_category,
         opportunities.currency_code,
 
         -- numerics
@@ -113,26 +165,38 @@ final as (
                     'cast(opportunities.created_at as date)', 'opportunities.close_date', 'day',
                 ) }}
         end as {{ dbt.type_int() }}) as days_to_close,
-        cast(coalesce(selling_activities.activity_count, 0) as {{ dbt.type_int() }})
-            as activity_count,
-        -- every sales activity after the first touch is a follow-up
+        -- the sales cycle as the buyer lived it: from the first contact as a lead
         cast(case
-            when selling_activities.activity_count > 1 then selling_activities.activity_count - 1
+            when opportunities.is_closed
+                then {{ dbt.datediff(
+                    'cast(source_leads.lead_created_at as date)', 'opportunities.close_date', 'day',
+                ) }}
+        end as {{ dbt.type_int() }}) as days_lead_to_close,
+        cast(coalesce(touch_counts.activity_count, 0) as {{ dbt.type_int() }}) as activity_count,
+        -- every touch after the first one is a follow-up
+        cast(case
+            when touch_counts.activity_count > 1 then touch_counts.activity_count - 1
             else 0
         end as {{ dbt.type_int() }}) as follow_up_count,
 
         -- booleans
         opportunities.is_closed,
         opportunities.is_won,
+        referral_sources.lead_source is not null as is_referral,
 
         -- dates
         opportunities.close_date,
+        -- the month a closed deal counts in (won, lost, revenue, quota actuals); an open
+        -- deal's is the month it is expected to close in
+        cast({{ dbt.date_trunc('month', 'opportunities.close_date') }} as date) as close_month,
         cast(opportunities.created_at as date) as created_date,
+        cast({{ dbt.date_trunc('month', 'opportunities.created_at') }} as date) as created_month,
         opportunities.rate_date,
 
         -- timestamps
         opportunities.created_at,
-        opportunities.closed_at{% for column in pass_through_columns('opportunity') %},
+        opportunities.closed_at,
+        source_leads.lead_created_at{% for column in pass_through_columns('opportunity') %},
         opportunities.{{ adapter.quote(column.alias) }}{% endfor %}
 
     from opportunities
@@ -140,8 +204,14 @@ final as (
         on opportunities.stage_key = stages.stage_key
     left join line_item_totals
         on opportunities.opportunity_id = line_item_totals.opportunity_id
-    left join selling_activities
-        on opportunities.opportunity_id = selling_activities.opportunity_id
+    left join touch_counts
+        on opportunities.opportunity_id = touch_counts.opportunity_id
+    left join source_leads
+        on opportunities.opportunity_id = source_leads.opportunity_id
+    left join opportunity_types
+        on {{ match_key('opportunities.opportunity_type') }} = opportunity_types.opportunity_type_key
+    left join referral_sources
+        on {{ match_key('opportunities.lead_source') }} = referral_sources.lead_source_key
 
 )
 

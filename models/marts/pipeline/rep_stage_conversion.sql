@@ -97,32 +97,53 @@ reached_by_rep as (
 
 ),
 
-final as (
+cohorts as (
 
     select
-        {{ row_key([
-            'reached.rep_id',
-            'cast(' ~ dbt.date_trunc('month', 'reached.reached_at') ~ ' as date)',
-            'reached.from_stage',
-        ]) }} as rep_stage_conversion_id,
         reached.rep_id,
         cast({{ dbt.date_trunc('month', 'reached.reached_at') }} as date) as cohort_month,
         reached.from_stage,
         reached.to_stage,
         count(*) as reached_from,
-        cast(sum(reached.reached_next) as {{ dbt.type_bigint() }}) as reached_next,
+        sum(reached.reached_next) as reached_next,
         count(
             case
                 when not opportunities.is_closed and opportunities.stage_name = reached.from_stage
                     then 1
             end
-        ) as still_open,
-        {{ safe_divide('sum(reached.reached_next)', 'count(*)') }} as conversion_rate
+        ) as still_open
 
     from reached_by_rep as reached
     inner join opportunities
         on reached.opportunity_id = opportunities.opportunity_id
-    group by 1, 2, 3, 4, 5
+    group by 1, 2, 3, 4
+
+),
+
+final as (
+
+    select
+        -- ids
+        {{ row_key(['rep_id', 'cohort_month', 'from_stage']) }} as rep_stage_conversion_id,
+        rep_id,
+
+        -- strings
+        from_stage,
+        to_stage,
+
+        -- dates
+        cohort_month,
+
+        -- numerics
+        cast(reached_from as {{ dbt.type_bigint() }}) as reached_from,
+        cast(reached_next as {{ dbt.type_bigint() }}) as reached_next,
+        cast(still_open as {{ dbt.type_bigint() }}) as still_open,
+        -- over the deals that have left the stage one way or the other, so that a young
+        -- cohort whose deals are still working through the stage is not read as a drop-off
+        {{ safe_divide('reached_next', 'reached_from - still_open') }} as conversion_rate,
+        {{ safe_divide('reached_next', 'reached_from') }} as conversion_rate_to_date
+
+    from cohorts
 
 )
 

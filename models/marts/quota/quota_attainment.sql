@@ -1,6 +1,8 @@
 {#-
     Each live quota against what its owner (a rep) or its team (the reps whose manager
-    owns the quota) achieved in the period, with pacing for the period holding as_of.
+    owns the quota) achieved in the period, with pacing for the period holding as_of. A
+    forecast quota without a target gets one: the same period's actual a year before,
+    raised by var forecast_uplift.
 -#}
 with
 
@@ -28,44 +30,42 @@ opportunities as (
 
 ),
 
+closed_deals as (
+
+    select * from {{ ref('int_rep_closed_deals_monthly') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('dim_accounts') }}
+
+),
+
+history_start as (
+
+    select * from {{ ref('int_crm_history_start') }}
+
+),
+
 activities as (
 
     select * from {{ ref('fct_activities') }}
-    where is_completed and is_sales_activity
-
-),
-
-as_of as (
-
-    select cast({{ to_reporting_time(as_of()) }} as date) as as_of_date
-
-),
-
-won_months as (
-
-    -- won deals count in the month of their close date, for the owner when they closed
-    select
-        closing_rep_id as rep_id,
-        cast({{ dbt.date_trunc('month', 'close_date') }} as date) as month_start,
-        sum(amount) as revenue,
-        coalesce(sum(gross_profit), 0) as gross_profit,
-        coalesce(sum(units), 0) as units
-    from opportunities
-    where is_won
-    group by 1, 2
+    where is_counted
 
 ),
 
 rep_month_actuals as (
 
-    -- what each rep achieved per month, one row per quota type; activities count in the
-    -- month they were done
+    -- what each rep achieved per month, one row per quota type: won deals count in the
+    -- month of their close date for the owner when they closed, customers in the month
+    -- their first deal was won, activities in the month they were done
     select
         rep_id,
         month_start,
         'revenue' as quota_type,
-        revenue as actual_value
-    from won_months
+        won_amount as actual_value
+    from closed_deals
 
     union all
 
@@ -73,8 +73,8 @@ rep_month_actuals as (
         rep_id,
         month_start,
         'gross_profit' as quota_type,
-        gross_profit as actual_value
-    from won_months
+        won_gross_profit as actual_value
+    from closed_deals
 
     union all
 
@@ -82,8 +82,28 @@ rep_month_actuals as (
         rep_id,
         month_start,
         'units' as quota_type,
-        units as actual_value
-    from won_months
+        won_units as actual_value
+    from closed_deals
+
+    union all
+
+    select
+        rep_id,
+        month_start,
+        'deals' as quota_type,
+        new_business_won as actual_value
+    from closed_deals
+
+    union all
+
+    select
+        acquiring_rep_id as rep_id,
+        cast({{ dbt.date_trunc('month', 'first_won_date') }} as date) as month_start,
+        'new_customers' as quota_type,
+        count(*) as actual_value
+    from accounts
+    where acquiring_rep_id is not null
+    group by 1, 2, 3
 
     union all
 
@@ -106,7 +126,8 @@ quota_periods as (
             'month',
             "case quotas.period_type when 'month' then 1 when 'quarter' then 3 else 12 end",
             'quotas.period_start',
-        ) }} as date) as period_end
+        ) }} as date) as period_end,
+        cast({{ dbt.dateadd('year', -1, 'quotas.period_start') }} as date) as last_year_start
     from quotas
 
 ),
@@ -135,9 +156,17 @@ quota_members as (
 
 actuals as (
 
+    -- the period's actual, and the same period's a year before (a forecast's base)
     select
         quota_members.quota_id,
-        sum(rep_month_actuals.actual_value) as actual_value
+        sum(case
+            when rep_month_actuals.month_start >= quota_periods.period_start
+                then rep_month_actuals.actual_value
+        end) as actual_value,
+        sum(case
+            when rep_month_actuals.month_start < quota_periods.period_start
+                then rep_month_actuals.actual_value
+        end) as last_year_actual_value
     from quota_members
     inner join quota_periods
         on quota_members.quota_id = quota_periods.quota_id
@@ -145,25 +174,40 @@ actuals as (
         on
             quota_members.rep_id = rep_month_actuals.rep_id
             and quota_periods.quota_type = rep_month_actuals.quota_type
-            and quota_periods.period_start <= rep_month_actuals.month_start
-            and quota_periods.period_end > rep_month_actuals.month_start
+            and (
+                (
+                    quota_periods.period_start <= rep_month_actuals.month_start
+                    and quota_periods.period_end > rep_month_actuals.month_start
+                )
+                or (
+                    quota_periods.last_year_start <= rep_month_actuals.month_start
+                    and {{ dbt.dateadd('year', -1, 'quota_periods.period_end') }}
+                    > rep_month_actuals.month_start
+                )
+            )
     group by 1
 
 ),
 
 open_pipeline as (
 
-    -- open deals of the quota's reps expected to close within the period
+    -- the open deals of the quota's reps at as_of that may still close in the period:
+    -- those due by its end, and those whose close date has already passed (reps leave
+    -- stale close dates; the deals are shown, not lost)
     select
         quota_members.quota_id,
-        sum(opportunities.amount) as open_amount
+        sum(case
+            when opportunities.close_date >= {{ as_of_date() }} then opportunities.amount
+        end) as open_amount_due,
+        sum(case
+            when opportunities.close_date < {{ as_of_date() }} then opportunities.amount
+        end) as overdue_open_amount
     from quota_members
     inner join quota_periods
         on quota_members.quota_id = quota_periods.quota_id
     inner join opportunities
         on
             quota_members.rep_id = opportunities.rep_id
-            and quota_periods.period_start <= opportunities.close_date
             and quota_periods.period_end > opportunities.close_date
     where not opportunities.is_closed
     group by 1
@@ -196,18 +240,30 @@ measured as (
         quota_periods.quota_method,
         quota_periods.period_start,
         quota_periods.period_end,
-        quota_periods.target_value,
+        quota_periods.target_value as given_target_value,
+        -- a forecast without a target: last year's actual raised by the uplift, where the
+        -- CRM's history reaches back to the start of last year's period
+        case
+            when quota_periods.target_value is not null then quota_periods.target_value
+            when
+                quota_periods.quota_method = 'forecast'
+                and quota_periods.last_year_start >= history_start.first_month
+                then coalesce(actuals.last_year_actual_value, 0)
+                * (1 + {{ var('forecast_uplift') }})
+        end as target_value,
+        coalesce(actuals.last_year_actual_value, 0) as last_year_actual_value,
         working_days.working_days_total,
         working_days.working_days_elapsed,
         coalesce(actuals.actual_value, 0) as actual_value,
-        coalesce(open_pipeline.open_amount, 0) as open_amount,
+        coalesce(open_pipeline.open_amount_due, 0) as open_amount_due,
+        coalesce(open_pipeline.overdue_open_amount, 0) as overdue_open_amount,
         case
-            when quota_periods.period_end <= as_of.as_of_date then 'past'
-            when quota_periods.period_start <= as_of.as_of_date then 'current'
+            when quota_periods.period_end <= {{ as_of_date() }} then 'past'
+            when quota_periods.period_start <= {{ as_of_date() }} then 'current'
             else 'future'
         end as period_state
     from quota_periods
-    cross join as_of
+    cross join history_start
     left join actuals
         on quota_periods.quota_id = actuals.quota_id
     left join open_pipeline
@@ -238,6 +294,7 @@ final as (
         -- numerics
         cast(target_value as {{ dbt.type_numeric() }}) as target_value,
         cast(actual_value as {{ dbt.type_numeric() }}) as actual_value,
+        cast(last_year_actual_value as {{ dbt.type_numeric() }}) as last_year_actual_value,
         {{ safe_divide('actual_value', 'target_value') }} as attainment,
         cast(working_days_total as {{ dbt.type_int() }}) as working_days_total,
         cast(working_days_elapsed as {{ dbt.type_int() }}) as working_days_elapsed,
@@ -264,12 +321,23 @@ final as (
                 ) }}
         end as projected_value,
         case
+            when period_state = 'current' and quota_type = 'revenue'
+                then cast(open_amount_due as {{ dbt.type_numeric() }})
+        end as open_amount_due,
+        case
+            when period_state = 'current' and quota_type = 'revenue'
+                then cast(overdue_open_amount as {{ dbt.type_numeric() }})
+        end as overdue_open_amount,
+        case
             when period_state = 'current' and quota_type = 'revenue' and target_value > actual_value
-                then {{ safe_divide('open_amount', 'target_value - actual_value') }}
+                then {{ safe_divide(
+                    'open_amount_due + overdue_open_amount', 'target_value - actual_value',
+                ) }}
         end as pipeline_coverage,
 
         -- booleans
-        target_value is not null and actual_value >= target_value as is_met
+        target_value is not null and actual_value >= target_value as is_met,
+        given_target_value is null and target_value is not null as is_target_derived
 
     from measured
 

@@ -7,7 +7,7 @@ with
 activities as (
 
     select * from {{ ref('fct_activities') }}
-    where is_completed and is_sales_activity
+    where is_counted
 
 ),
 

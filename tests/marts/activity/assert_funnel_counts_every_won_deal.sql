@@ -1,5 +1,5 @@
--- Every deal a rep won (owned at its close) with a close date up to the month of as_of
--- counts once in rep_funnel_monthly, in the month of its close date.
+-- Every new business deal a rep won (owned at its close) with a close date up to the month
+-- of as_of counts once in rep_funnel_monthly, in the month of its close date.
 {{ config(store_failures=true) }}
 
 with
@@ -7,7 +7,7 @@ with
 won_opportunities as (
 
     select * from {{ ref('fct_opportunities') }}
-    where is_won and closing_rep_id is not null
+    where is_won and deal_category = 'new_business' and closing_rep_id is not null
 
 ),
 
@@ -17,22 +17,13 @@ funnel as (
 
 ),
 
-as_of as (
-
-    select cast({{ to_reporting_time(as_of()) }} as date) as as_of_date
-
-),
-
 won_by_rep as (
 
     select
         won_opportunities.closing_rep_id as rep_id,
         count(*) as in_facts
     from won_opportunities
-    cross join as_of
-    where
-        {{ dbt.date_trunc('month', 'won_opportunities.close_date') }}
-        <= {{ dbt.date_trunc('month', 'as_of.as_of_date') }}
+    where won_opportunities.close_month <= {{ dbt.date_trunc('month', as_of_date()) }}
     group by 1
 
 ),
@@ -48,7 +39,7 @@ funnel_by_rep as (
 )
 
 select
-    'rep_funnel_monthly counts a different number of won deals than fct_opportunities' as problem,
+    'rep_funnel_monthly counts a different number of won new business deals than fct_opportunities' as problem,
     coalesce(won_by_rep.rep_id, funnel_by_rep.rep_id) as rep_id,
     coalesce(won_by_rep.in_facts, 0) as in_facts,
     coalesce(funnel_by_rep.in_mart, 0) as in_mart

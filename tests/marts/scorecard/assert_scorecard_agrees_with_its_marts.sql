@@ -16,12 +16,6 @@ activity_months as (
 
 ),
 
-funnel_months as (
-
-    select * from {{ ref('rep_funnel_monthly') }}
-
-),
-
 win_rate_months as (
 
     select * from {{ ref('rep_win_rate_monthly') }}
@@ -66,14 +60,14 @@ from_marts as (
 
     select
         rep_months.rep_id,
-        sum(funnel_months.won_amount) as revenue,
+        coalesce(sum(win_rate_months.won_amount), 0) as revenue,
         sum(activity_months.sales_activities) as activities,
         sum(activity_months.opportunities_created) as opportunities_created
     from rep_months
-    inner join funnel_months
+    left join win_rate_months
         on
-            rep_months.rep_id = funnel_months.rep_id
-            and rep_months.month_start = funnel_months.month_start
+            rep_months.rep_id = win_rate_months.rep_id
+            and rep_months.month_start = win_rate_months.month_start
     inner join activity_months
         on
             rep_months.rep_id = activity_months.rep_id

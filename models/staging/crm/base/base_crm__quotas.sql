@@ -66,7 +66,8 @@ classified as (
             when
                 quota_type is null
                 or quota_type not in (
-                    'revenue', 'gross_profit', 'units', 'calls', 'emails', 'meetings', 'demos'
+                    'revenue', 'gross_profit', 'units', 'deals', 'new_customers',
+                    'calls', 'emails', 'meetings', 'demos'
                 )
                 then 'unknown quota type'
             when period_start is null then 'missing or unreadable period start'
