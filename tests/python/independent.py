@@ -7,9 +7,11 @@ from __future__ import annotations
 import csv
 import math
 from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from pathlib import Path
 
 from salesperf.settings import PROJECT_ROOT
@@ -21,10 +23,10 @@ CORPORATE_CURRENCY = "USD"
 UNASSIGNED = "unassigned"
 
 
-def close(a: float | None, b: float | None) -> bool:
+def close(a: float | None, b: float | None, rel_tol: float = 1e-12) -> bool:
     if a is None or b is None:
         return a is b
-    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    return math.isclose(a, b, rel_tol=rel_tol, abs_tol=1e-12)
 
 
 def rate(numerator: float, denominator: float) -> float | None:
@@ -52,6 +54,12 @@ def key(text: str | None) -> str | None:
 
 def month_of(day: date) -> date:
     return day.replace(day=1)
+
+
+def add_months(day: date, months: int) -> date:
+    """The first day of the month `months` after (or before) the month of `day`."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def seed(name: str) -> list[dict[str, str]]:
@@ -155,11 +163,32 @@ def stage_catalogue() -> dict[str, dict[str, str]]:
     return {key(row["stage_name"]): row for row in seed("stage_catalogue")}
 
 
+@cache
+def deal_categories() -> dict[str, str]:
+    return {key(row["opportunity_type"]): row["deal_category"] for row in seed("opportunity_types")}
+
+
+def deal_category(raw_type: str | None) -> str:
+    """new_business, upsell, renewal or other: the opportunity_types seed's row for the
+    raw type, matched ignoring case and spaces; a type the seed does not list is other."""
+    return deal_categories().get(key(raw_type), "other")
+
+
+@cache
+def referral_sources() -> frozenset[str]:
+    return frozenset(key(row["lead_source"]) for row in seed("referral_lead_sources"))
+
+
+def is_referral(lead_source: str | None) -> bool:
+    return lead_source is not None and key(lead_source) in referral_sources()
+
+
 def load_deals(path: Path, ownership: Ownership, rates: Rates) -> dict[str, dict]:
     """The live deals the CRM held at as_of, each as its last history row at or before
     as_of left it, with who created it, who closed it (owner when it entered its closed
-    stage, else on its close date) and who owns it at as_of, and its amount in the
-    corporate currency at the close date's rate (an open deal's: as_of's)."""
+    stage, else on its close date) and who owns it at as_of, its amount in the
+    corporate currency at the close date's rate (an open deal's: as_of's), and its type,
+    deal category and lead source."""
     catalogue = stage_catalogue()
     history: dict[str, list[tuple]] = {}
     for opp, changed, hid, stage, amount, probability, close_day, currency in query(
@@ -171,10 +200,10 @@ def load_deals(path: Path, ownership: Ownership, rates: Rates) -> dict[str, dict
             history.setdefault(opp, []).append((changed, hid, stage, amount, probability, close_day, currency))
     deals = {}
     for (oid, owner, created, stage, amount, close_day, is_closed, is_won, account, currency,
-         probability) in query(
+         probability, raw_type, source) in query(
         path,
         "select id, owner_id, created_date, stage_name, amount, close_date, is_closed, is_won, account_id,"
-        " currency_iso_code, probability from raw.opportunity where not is_deleted",
+        " currency_iso_code, probability, type, lead_source from raw.opportunity where not is_deleted",
     ):
         if created > AS_OF:
             continue
@@ -198,13 +227,209 @@ def load_deals(path: Path, ownership: Ownership, rates: Rates) -> dict[str, dict
             "is_closed": is_closed, "is_won": is_won, "stage": stage, "probability": probability,
             "amount": rates.to_corporate(amount, currency, rate_day), "currency": currency or CORPORATE_CURRENCY,
             "account": account, "history": rows,
+            "type": raw_type, "category": deal_category(raw_type), "lead_source": source,
         }
     return deals
 
 
+def load_leads(path: Path) -> dict[str, dict]:
+    """The live leads created by as_of: owner, creation, source, and the deal and day of a
+    conversion made by as_of (None otherwise)."""
+    leads = {}
+    for lid, owner, created, source, converted_day, converted_deal in query(
+        path,
+        "select id, owner_id, created_date, lead_source, converted_date, converted_opportunity_id"
+        " from raw.lead where not is_deleted",
+    ):
+        if created > AS_OF:
+            continue
+        converted = converted_day is not None and converted_deal is not None and converted_day <= AS_OF.date()
+        leads[lid] = {
+            "owner": owner, "created": created, "source": source,
+            "converted_date": converted_day if converted else None,
+            "converted_opportunity": converted_deal if converted else None,
+        }
+    return leads
+
+
+def converted_leads(leads: dict[str, dict], opportunities: dict[str, dict]) -> dict[str, list[str]]:
+    """deal id -> the leads converted into it by as_of, earliest created first (then id)."""
+    behind: dict[str, list[str]] = defaultdict(list)
+    for lead_id, lead in sorted(leads.items(), key=lambda item: (item[1]["created"], item[0])):
+        if lead["converted_opportunity"] in opportunities:
+            behind[lead["converted_opportunity"]].append(lead_id)
+    return dict(behind)
+
+
+def touches(activities: list[Activity], opportunities: dict[str, dict], leads: dict[str, dict]) -> dict[str, int]:
+    """deal id -> its touches: the completed sales activities linked to the deal (up to its
+    close date when closed), plus, for a deal converted from a lead, those linked to the lead
+    up to the day it was converted. An activity linked to both is one touch."""
+    lead_deal = {
+        lead_id: deal_id
+        for deal_id, lead_ids in converted_leads(leads, opportunities).items() for lead_id in lead_ids
+    }
+    counts = dict.fromkeys(opportunities, 0)
+    for a in activities:
+        if not (a.is_sales and a.is_done):
+            continue
+        touched = set()
+        deal_id = a.what if a.what in opportunities else a.who if a.who in opportunities else None
+        if deal_id is not None:
+            deal = opportunities[deal_id]
+            if not (deal["is_closed"] and a.day > deal["close_date"]):
+                touched.add(deal_id)
+        if a.who in lead_deal and a.day <= leads[a.who]["converted_date"]:
+            touched.add(lead_deal[a.who])
+        for deal_id in touched:
+            counts[deal_id] += 1
+    return counts
+
+
+def follow_up_counts(
+    activities: list[Activity], opportunities: dict[str, dict], leads: dict[str, dict],
+) -> dict[str, int]:
+    """deal id -> follow-ups: the touches after the first one."""
+    return {deal_id: max(n - 1, 0) for deal_id, n in touches(activities, opportunities, leads).items()}
+
+
+def days_lead_to_close(opportunities: dict[str, dict], leads: dict[str, dict]) -> dict[str, int | None]:
+    """deal id -> days from the creation date of the lead it was converted from (the earliest
+    created, where several were) to its close date; None for open deals and deals not from a
+    lead."""
+    behind = converted_leads(leads, opportunities)
+    out: dict[str, int | None] = dict.fromkeys(opportunities)
+    for deal_id, lead_ids in behind.items():
+        deal = opportunities[deal_id]
+        if deal["is_closed"]:
+            out[deal_id] = (deal["close_date"] - leads[lead_ids[0]]["created"].date()).days
+    return out
+
+
+def funnel_cells(activities: list[Activity], opportunities: dict[str, dict]) -> dict[tuple, list[int]]:
+    """(rep, month) -> [outbound calls, meetings, new-business deals won]: completed sales
+    activities by their owner and month, won new_business deals by the owner at close and
+    month of close."""
+    cells: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for a in activities:
+        if a.is_done and a.is_sales:
+            cell = cells[(a.owner, month_of(a.day))]
+            cell[0] += a.is_outbound
+            cell[1] += a.kind == "meeting"
+    for deal in opportunities.values():
+        if deal["is_won"] and deal["category"] == "new_business":
+            cells[(deal["closer"], month_of(deal["close_date"]))][2] += 1
+    return dict(cells)
+
+
+def trailing(cells: dict[tuple, list[int]], rep: str | None, month: date, months: int = 3) -> list[int]:
+    """The rep's cells summed over `months` months ending with `month` (m-2..m for 3)."""
+    total = [0, 0, 0]
+    for back in range(months):
+        for i, value in enumerate(cells.get((rep, add_months(month, -back)), [0, 0, 0])):
+            total[i] += value
+    return total
+
+
+def history_start(crm: dict) -> date:
+    """The first month of CRM history: the month of the earliest activity date, deal
+    creation or close, or lead creation the CRM held at as_of."""
+    days = [a.day for a in crm["activities"]]
+    for deal in crm["opportunities"].values():
+        days.append(deal["created"].date())
+        if deal["is_closed"]:
+            days.append(deal["close_date"])
+    days += [lead["created"].date() for lead in crm["leads"].values()]
+    return month_of(min(day for day in days if day <= AS_OF.date()))
+
+
+def customers(opportunities: dict[str, dict]) -> dict[str, dict]:
+    """account id -> its first won deal (earliest close date, then smallest id), first won
+    date, acquiring rep and channel, and lifetime value (every won deal). An account whose
+    first won deal is not new_business was a customer before: no acquiring rep, channel
+    'existing customer'."""
+    first: dict[str, tuple[date, str]] = {}
+    lifetime: dict[str, Decimal] = defaultdict(Decimal)
+    for deal_id, deal in opportunities.items():
+        if not deal["is_won"] or deal["account"] is None:
+            continue
+        lifetime[deal["account"]] += deal["amount"] or Decimal(0)
+        candidate = (deal["close_date"], deal_id)
+        if deal["account"] not in first or candidate < first[deal["account"]]:
+            first[deal["account"]] = candidate
+    out = {}
+    for account, (won_on, deal_id) in first.items():
+        deal = opportunities[deal_id]
+        is_new = deal["category"] == "new_business"
+        out[account] = {
+            "first_deal": deal_id, "first_won_date": won_on, "lifetime_value": lifetime[account],
+            "acquiring_rep": deal["closer"] if is_new else None,
+            "channel": deal["lead_source"] if is_new else "existing customer",
+        }
+    return out
+
+
+def reps(crm: dict) -> set[str]:
+    """The users who are reps: the creating, closing or current owner of a deal, or the
+    owner of a rep-scope quota."""
+    found = {owner for owner, _ in crm["rep_quota_starts"]}
+    for deal in crm["opportunities"].values():
+        found |= {deal["creator"], deal["closer"], deal["current_owner"]}
+    return found - {None}
+
+
+def rep_ltv(crm: dict) -> dict[tuple, list]:
+    """(rep, year of acquisition, None for all time) -> [customers acquired, their lifetime
+    value, loaded cost]: only reps; cost months from the first month of CRM history to the
+    month of as_of (a yearly row: that year's)."""
+    members = reps(crm)
+    start, end = history_start(crm), month_of(AS_OF.date())
+    cells: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
+    for account in customers(crm["opportunities"]).values():
+        rep = account["acquiring_rep"]
+        if rep is None or rep not in members:
+            continue
+        for year in (account["first_won_date"].year, None):
+            cells[(rep, year)][0] += 1
+            cells[(rep, year)][1] += account["lifetime_value"]
+    for user, month, cost in crm["costs"]:
+        if user in members and start <= month <= end:
+            for year in (month.year, None):
+                cells[(user, year)][2] += Decimal(cost)
+    return dict(cells)
+
+
+SEGMENT_LEVELS = {
+    "region, industry, acquisition_channel": (0, 1, 2), "region": (0,), "industry": (1,),
+    "acquisition_channel": (2,),
+}
+
+
+def ltv_by_segment(crm: dict) -> dict[tuple, list]:
+    """(segment, region, industry, acquisition_channel) -> [customers, total lifetime value,
+    loaded cost]; region is the acquiring rep's sales region, a level's other columns are
+    None. Each acquiring rep's all-time loaded cost is split equally over the rep's
+    customers; a customer without an acquiring rep carries no cost."""
+    ltv = rep_ltv(crm)
+    share = {
+        rep: cost / n for (rep, year), (n, _, cost) in ltv.items() if year is None and n
+    }
+    cells: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
+    for account_id, account in customers(crm["opportunities"]).items():
+        rep = account["acquiring_rep"]
+        values = (crm["regions"].get(rep), crm["accounts"].get(account_id, {}).get("industry"), account["channel"])
+        for segment, kept in SEGMENT_LEVELS.items():
+            cell = cells[(segment, *(values[i] if i in kept else None for i in range(3)))]
+            cell[0] += 1
+            cell[1] += account["lifetime_value"]
+            cell[2] += share.get(rep, Decimal(0))
+    return dict(cells)
+
+
 def load_crm(path: Path) -> dict:
     """The live records the CRM held at as_of, with each activity typed and flagged and
-    credited to its owner from the owner's hire on."""
+    credited to its owner from the owner's hire on, each lead with its conversion, each
+    account's industry and each user's sales region."""
     ownership = Ownership(path)
     conversation = {key(r["call_disposition"]) for r in seed("call_dispositions") if r["is_conversation"] == "true"}
     activities: list[Activity] = []
@@ -236,13 +461,16 @@ def load_crm(path: Path) -> dict:
         owner = ownership.credited(owner, datetime.combine(start.date(), datetime.max.time()))
         activities.append(Activity(owner, who, what, kind, is_sales, start <= AS_OF, False, False, start.date(), start))
     opportunities = load_deals(path, ownership, Rates(path))
-    leads = {
-        lid: {"owner": owner, "created": created}
-        for lid, owner, created in query(path, "select id, owner_id, created_date from raw.lead where not is_deleted")
-        if created <= AS_OF
-    }
+    leads = load_leads(path)
     users = {uid: (active, created) for uid, active, created in query(
         path, "select id, is_active, created_date from raw.user") if created is None or created <= AS_OF}
+    regions = dict(query(path, "select id, division from raw.user"))
+    accounts = {
+        aid: {"industry": industry, "created": created}
+        for aid, industry, created in query(
+            path, "select id, industry, created_date from raw.account where not is_deleted")
+        if created is None or created <= AS_OF
+    }
     managers = dict(query(path, "select id, manager_id from raw.user"))
     quotas = query(
         path,
@@ -254,4 +482,4 @@ def load_crm(path: Path) -> dict:
     )
     return {"path": path, "activities": activities, "opportunities": opportunities, "leads": leads,
             "users": users, "rep_quota_starts": rep_quota_starts, "managers": managers, "quotas": quotas,
-            "costs": costs}
+            "costs": costs, "ownership": ownership, "regions": regions, "accounts": accounts}

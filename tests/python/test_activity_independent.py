@@ -1,7 +1,8 @@
 """The activity marts agree with a second implementation in plain Python that reads the
 raw tables of the demo warehouse directly (not the marts, not staging) and the seeds as
-files: rep_activity_monthly, rep_funnel_monthly, the follow-up columns and summary, and
-lead response."""
+files: rep_activity_monthly, rep_funnel_monthly with its trailing three months, the
+touch and follow-up columns and summary, lead response, and the scorecard's upsell,
+renewal and referral counts."""
 
 from __future__ import annotations
 
@@ -14,7 +15,20 @@ import pytest
 
 from salesperf.dbt_build import BuildSummary
 from tests.python.helpers import query
-from tests.python.independent import AS_OF, close, load_crm, month_of, rate, seed
+from tests.python.independent import (
+    AS_OF,
+    close,
+    follow_up_counts,
+    funnel_cells,
+    history_start,
+    is_referral,
+    load_crm,
+    month_of,
+    rate,
+    seed,
+    touches,
+    trailing,
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +50,7 @@ def rep_months(crm: dict) -> set[tuple[str, date]]:
     records += [(lead["owner"], lead["created"].date(), True) for lead in crm["leads"].values()]
     records += [(owner, start, False) for owner, start in crm["rep_quota_starts"]]
     records = [r for r in records if r[1] <= AS_OF.date() and r[0] is not None]
-    data_start = month_of(min(day for _, day, is_crm in records if is_crm))
+    data_start = history_start(crm)
     spans: dict[str, list[date]] = {}
     for owner, day, _ in records:
         first, last = spans.get(owner, [day, day])
@@ -75,7 +89,9 @@ def test_rep_activity_monthly(crm: dict) -> None:
         cell["outbound"] += a.is_outbound
         cell["conversations"] += a.is_outbound and a.is_conversation
     for opp in crm["opportunities"].values():
-        cells[(opp["creator"], month_of(opp["created"].date()))]["created"] += 1
+        cell = cells[(opp["creator"], month_of(opp["created"].date()))]
+        cell["created"] += 1
+        cell["new_business"] += opp["category"] == "new_business"
     expected_keys = rep_months(crm)
     assert set(cells) <= expected_keys, "an activity or deal falls outside its rep's months"
     mart = {
@@ -84,7 +100,7 @@ def test_rep_activity_monthly(crm: dict) -> None:
             crm["path"],
             "select rep_id, month_start, calls, emails, meetings, demos, sales_activities, working_days,"
             " activities_per_working_day, outbound_calls, conversations, contact_rate, opportunities_created,"
-            " opportunities_per_1000_calls from marts.rep_activity_monthly",
+            " new_business_opportunities_created, opportunities_per_1000_calls from marts.rep_activity_monthly",
         )
     }
     assert set(mart) == expected_keys
@@ -100,57 +116,64 @@ def test_rep_activity_monthly(crm: dict) -> None:
         assert close(got[6], rate(sales, days)), cell_key
         assert got[7:9] == (outbound, cell.get("conversations", 0)), cell_key
         assert close(got[9], rate(cell.get("conversations", 0), outbound)), cell_key
-        assert got[10] == cell.get("created", 0), cell_key
-        assert close(got[11], rate(cell.get("created", 0) * 1000, outbound)), cell_key
+        new_business = cell.get("new_business", 0)
+        assert got[10:12] == (cell.get("created", 0), new_business), cell_key
+        assert close(got[12], rate(new_business * 1000, outbound)), cell_key
     assert zero_rows > 0, "the demo should have rep-months with no activity (the month of as_of at least)"
+    created = [cell.get("created", 0) for cell in cells.values()]
+    new_business = [cell.get("new_business", 0) for cell in cells.values()]
+    assert 0 < sum(new_business) < sum(created), "the demo should create deals of other categories too"
 
 
 def test_rep_funnel_monthly(crm: dict) -> None:
-    calls: dict[tuple, int] = defaultdict(int)
-    meetings: dict[tuple, int] = defaultdict(int)
-    won: dict[tuple, int] = defaultdict(int)
-    for a in crm["activities"]:
-        if a.is_done and a.is_sales:
-            calls[(a.owner, month_of(a.day))] += a.is_outbound
-            meetings[(a.owner, month_of(a.day))] += a.kind == "meeting"
-    for opp in crm["opportunities"].values():
-        if opp["is_won"]:
-            won[(opp["closer"], month_of(opp["close_date"]))] += 1
+    cells = funnel_cells(crm["activities"], crm["opportunities"])
     mart = {
         (row[0], row[1]): row[2:]
         for row in query(
             crm["path"],
             "select rep_id, month_start, outbound_calls, meetings, deals_won, call_to_meeting_rate,"
-            " meeting_to_win_rate, call_to_win_rate from marts.rep_funnel_monthly",
+            " meeting_to_win_rate, call_to_win_rate, outbound_calls_3m, meetings_3m, deals_won_3m,"
+            " call_to_meeting_rate_3m, meeting_to_win_rate_3m, call_to_win_rate_3m from marts.rep_funnel_monthly",
         )
     }
     assert set(mart) == rep_months(crm)
-    assert sum(won.values()) == sum(row[2] for row in mart.values()) > 0
+    won_new_business = sum(
+        1 for opp in crm["opportunities"].values() if opp["is_won"] and opp["category"] == "new_business")
+    assert won_new_business == sum(row[2] for row in mart.values()) > 0
+    assert won_new_business < sum(1 for opp in crm["opportunities"].values() if opp["is_won"]), (
+        "the demo should win upsells or renewals, which the funnel leaves out")
+    differs = 0
     for cell_key, got in mart.items():
-        c, m, w = calls[cell_key], meetings[cell_key], won[cell_key]
+        c, m, w = cells.get(cell_key, [0, 0, 0])
         assert got[:3] == (c, m, w), cell_key
         assert close(got[3], rate(m, c)) and close(got[4], rate(w, m)) and close(got[5], rate(w, c)), cell_key
+        c3, m3, w3 = trailing(cells, *cell_key)
+        assert got[6:9] == (c3, m3, w3), cell_key
+        assert close(got[9], rate(m3, c3)) and close(got[10], rate(w3, m3)) and close(got[11], rate(w3, c3)), cell_key
+        differs += (c3, m3, w3) != (c, m, w)
+    assert differs > 0, "the trailing three months should differ from the month alone somewhere"
 
 
-def follow_ups(crm: dict) -> dict[str, int]:
-    """Sales activities done on each deal up to its close date, less the first touch."""
-    counts: dict[str, int] = defaultdict(int)
-    opportunities = crm["opportunities"]
-    for a in crm["activities"]:
-        deal_id = a.what if a.what in opportunities else a.who if a.who in opportunities else None
-        if deal_id is None or not (a.is_sales and a.is_done):
-            continue
-        deal = opportunities[deal_id]
-        if deal["is_closed"] and a.day > deal["close_date"]:
-            continue
-        counts[deal_id] += 1
-    return {deal_id: max(counts.get(deal_id, 0) - 1, 0) for deal_id in opportunities}
+def test_touches_and_follow_up_counts(crm: dict) -> None:
+    """activity_count is the deal's touches (its own sales activities up to close, and its
+    converted lead's up to conversion); follow_up_count the touches after the first."""
+    opportunities, leads = crm["opportunities"], crm["leads"]
+    expected_touches = touches(crm["activities"], opportunities, leads)
+    expected_follow_ups = follow_up_counts(crm["activities"], opportunities, leads)
+    mart = {
+        row[0]: row[1:]
+        for row in query(crm["path"], "select opportunity_id, activity_count, follow_up_count from marts.fct_opportunities")
+    }
+    assert set(mart) == set(opportunities)
+    assert {k: v[0] for k, v in mart.items()} == expected_touches
+    assert {k: v[1] for k, v in mart.items()} == expected_follow_ups
+    without_lead = touches(crm["activities"], opportunities, {})
+    assert any(expected_touches[k] > without_lead[k] for k in opportunities), (
+        "the demo should have deals touched first as a lead")
 
 
-def test_follow_up_counts_and_summary(crm: dict) -> None:
-    expected = follow_ups(crm)
-    mart_counts = dict(query(crm["path"], "select opportunity_id, follow_up_count from marts.fct_opportunities"))
-    assert mart_counts == expected
+def test_follow_up_summary(crm: dict) -> None:
+    expected = follow_up_counts(crm["activities"], crm["opportunities"], crm["leads"])
     groups: dict[tuple, dict[str, list[int]]] = defaultdict(lambda: {"won": [], "lost": []})
     for deal_id, deal in crm["opportunities"].items():
         if deal["is_closed"]:
@@ -203,3 +226,45 @@ def test_lead_response_minutes(crm: dict) -> None:
         assert got[:2] == (created.get(cell_key, 0), len(values)), cell_key
         assert close(got[2], median(values) if values else None), cell_key
     assert set(created) <= set(mart)
+
+
+def test_scorecard_upsells_renewals_and_referrals(crm: dict) -> None:
+    """Upsell attempts by the creating rep and month of creation; upsells and renewals won,
+    lost and closed by the closing rep and month of close; referral leads by the lead's
+    owner and month of creation; referral deals won by the closing rep and month of close."""
+    cells: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for opp in crm["opportunities"].values():
+        if opp["category"] == "upsell":
+            cells[(opp["creator"], month_of(opp["created"].date()))]["upsell_attempts"] += 1
+        if not opp["is_closed"]:
+            continue
+        cell = cells[(opp["closer"], month_of(opp["close_date"]))]
+        outcome = "won" if opp["is_won"] else "lost"
+        if opp["category"] in ("upsell", "renewal"):
+            cell[f"{opp['category']}_{outcome}"] += 1
+        cell["referrals_won"] += opp["is_won"] and is_referral(opp["lead_source"])
+    for lead in crm["leads"].values():
+        if is_referral(lead["source"]):
+            owner = crm["ownership"].credited(lead["owner"], lead["created"])
+            cells[(owner, month_of(lead["created"].date()))]["referrals_received"] += 1
+    mart = {
+        (row[0], row[1]): row[2:]
+        for row in query(
+            crm["path"],
+            "select rep_id, month_start, upsell_attempts, upsells_won, upsell_win_rate, renewals_closed,"
+            " renewals_won, renewal_win_rate, referrals_received, referrals_won from marts.rep_scorecard_monthly",
+        )
+    }
+    assert {k for k, cell in cells.items() if any(cell.values())} <= set(mart)
+    for name in ("upsell_attempts", "upsell_won", "renewal_won", "renewal_lost", "referrals_received",
+                 "referrals_won"):
+        assert sum(cell[name] for cell in cells.values()) > 0, f"the demo should have {name}"
+    for cell_key, got in mart.items():
+        cell = cells.get(cell_key, defaultdict(int))
+        upsells_won, upsells_lost = cell["upsell_won"], cell["upsell_lost"]
+        renewals_won, renewals_lost = cell["renewal_won"], cell["renewal_lost"]
+        assert got[:2] == (cell["upsell_attempts"], upsells_won), cell_key
+        assert close(got[2], rate(upsells_won, upsells_won + upsells_lost)), cell_key
+        assert got[3:5] == (renewals_won + renewals_lost, renewals_won), cell_key
+        assert close(got[5], rate(renewals_won, renewals_won + renewals_lost)), cell_key
+        assert got[6:] == (cell["referrals_received"], cell["referrals_won"]), cell_key

@@ -6,13 +6,24 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from statistics import mean
+from statistics import mean, median
 
 import pytest
 
 from salesperf.dbt_build import BuildSummary
 from tests.python.helpers import query
-from tests.python.independent import AS_OF, Ownership, Rates, close, load_deals, stays
+from tests.python.independent import (
+    AS_OF,
+    Ownership,
+    Rates,
+    close,
+    days_lead_to_close,
+    deal_category,
+    load_deals,
+    load_leads,
+    rate,
+    stays,
+)
 
 CLOSED = {"Closed Won", "Closed Lost"}
 DEFAULT_PROBABILITY = {
@@ -30,12 +41,33 @@ def raw(built_demo: tuple[Path, BuildSummary]) -> dict:
     opportunities = load_deals(path, ownership, rates)
     history = {oid: deal["history"] for oid, deal in opportunities.items() if deal["history"]}
     return {"path": path, "opportunities": opportunities, "history": history, "ownership": ownership,
-            "rates": rates}
+            "rates": rates, "leads": load_leads(path)}
+
+
+def test_deal_category_and_days_lead_to_close(raw: dict) -> None:
+    """Each deal's category from the opportunity_types seed (a type it does not list is
+    other), and for a closed deal converted from a lead the days from the lead's creation
+    date to the close date."""
+    expected_days = days_lead_to_close(raw["opportunities"], raw["leads"])
+    mart = {
+        row[0]: row[1:]
+        for row in query(raw["path"], "select opportunity_id, deal_category, days_lead_to_close from marts.fct_opportunities")
+    }
+    assert set(mart) == set(raw["opportunities"])
+    for opp_id, opp in raw["opportunities"].items():
+        assert mart[opp_id][0] == opp["category"], opp_id
+        assert mart[opp_id][1] == expected_days[opp_id], opp_id
+    assert {opp["category"] for opp in raw["opportunities"].values()} >= {"new_business", "upsell", "renewal"}
+    assert sum(days is not None for days in expected_days.values()) > 0
+    assert deal_category(" new   customer ") == "new_business"
+    assert deal_category("EXISTING BUSINESS") == "upsell"
+    assert deal_category("Existing Customer - Downgrade") == deal_category("Partnership") == deal_category(None) == "other"
 
 
 def test_win_rate_by_rep_and_close_month(raw: dict) -> None:
-    counts: dict[tuple, list] = defaultdict(lambda: [0, 0, 0.0, 0.0])
-    for opp in raw["opportunities"].values():
+    lead_days = days_lead_to_close(raw["opportunities"], raw["leads"])
+    counts: dict[tuple, list] = defaultdict(lambda: [0, 0, 0.0, 0.0, []])
+    for opp_id, opp in raw["opportunities"].items():
         if not opp["is_closed"]:
             continue
         key = (opp["closer"], opp["close_date"].replace(day=1))
@@ -43,23 +75,28 @@ def test_win_rate_by_rep_and_close_month(raw: dict) -> None:
         if opp["is_won"]:
             cell[0] += 1
             cell[2] += float(opp["amount"] or 0)
+            if lead_days[opp_id] is not None:
+                cell[4].append(lead_days[opp_id])
         else:
             cell[1] += 1
             cell[3] += float(opp["amount"] or 0)
     mart = {
-        (rep, month): (won, lost, win_rate, float(won_amount), float(lost_amount))
-        for rep, month, won, lost, win_rate, won_amount, lost_amount in query(
+        (rep, month): (won, lost, win_rate, float(won_amount), float(lost_amount), avg_lead, median_lead)
+        for rep, month, won, lost, win_rate, won_amount, lost_amount, avg_lead, median_lead in query(
             raw["path"],
-            "select rep_id, month_start, won, lost, win_rate, won_amount, lost_amount"
-            " from marts.rep_win_rate_monthly",
+            "select rep_id, month_start, won, lost, win_rate, won_amount, lost_amount,"
+            " avg_days_lead_to_close_won, median_days_lead_to_close_won from marts.rep_win_rate_monthly",
         )
     }
     assert set(mart) == set(counts)
-    for key, (won, lost, won_amount, lost_amount) in counts.items():
-        m_won, m_lost, m_rate, m_won_amount, m_lost_amount = mart[key]
+    assert sum(len(cell[4]) for cell in counts.values()) > 0
+    for key, (won, lost, won_amount, lost_amount, lead_to_close) in counts.items():
+        m_won, m_lost, m_rate, m_won_amount, m_lost_amount, m_avg_lead, m_median_lead = mart[key]
         assert (m_won, m_lost) == (won, lost), key
         assert close(m_rate, won / (won + lost)), key
         assert close(m_won_amount, won_amount) and close(m_lost_amount, lost_amount), key
+        assert close(m_avg_lead, mean(lead_to_close) if lead_to_close else None), key
+        assert close(m_median_lead, median(lead_to_close) if lead_to_close else None), key
 
 
 def test_average_days_in_stage_over_completed_stays(raw: dict) -> None:
@@ -150,14 +187,17 @@ def test_stage_conversion_by_cohort_month(raw: dict) -> None:
             cell[1] += any(order >= next_position for order, _ in reach)
             cell[2] += (not opp["is_closed"]) and opp["stage"] == stage
     mart = {
-        (rep, month, stage): (reached, reached_next, still_open, rate)
-        for rep, month, stage, reached, reached_next, still_open, rate in query(
+        (rep, month, stage): (reached, reached_next, still_open, resolved_rate, to_date_rate)
+        for rep, month, stage, reached, reached_next, still_open, resolved_rate, to_date_rate in query(
             raw["path"],
-            "select rep_id, cohort_month, from_stage, reached_from, reached_next, still_open, conversion_rate"
-            " from marts.rep_stage_conversion",
+            "select rep_id, cohort_month, from_stage, reached_from, reached_next, still_open, conversion_rate,"
+            " conversion_rate_to_date from marts.rep_stage_conversion",
         )
     }
     assert set(mart) == set(expected)
+    assert any(still_open for _, _, still_open in expected.values())
     for key, (reached, reached_next, still_open) in expected.items():
         assert mart[key][:3] == (reached, reached_next, still_open), key
-        assert close(mart[key][3], reached_next / reached), key
+        # Over the stays that have resolved, so a young cohort is not read as a drop-off.
+        assert close(mart[key][3], rate(reached_next, reached - still_open)), key
+        assert close(mart[key][4], reached_next / reached), key
