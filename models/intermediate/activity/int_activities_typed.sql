@@ -91,9 +91,9 @@ activities as (
 recorded as (
 
     -- the activities the CRM held at as_of
-    select activities.*
+    select *
     from activities
-    where coalesce(activities.created_at, activities.activity_at) <= {{ as_of_at() }}
+    where coalesce(created_at, activity_at) <= {{ as_of_at() }}
 
 ),
 

@@ -89,9 +89,9 @@ owned_records as (
 
 records_to_date as (
 
-    select owned_records.*
+    select *
     from owned_records
-    where owned_records.record_date <= {{ as_of_date() }}
+    where record_date <= {{ as_of_date() }}
 
 ),
 

@@ -37,19 +37,19 @@ current_stays as (
 last_changes as (
 
     select
-        history.opportunity_id,
-        history.stage_key,
-        history.amount,
-        history.probability,
-        history.close_date,
-        history.currency_code,
+        opportunity_id,
+        stage_key,
+        amount,
+        probability,
+        close_date,
+        currency_code,
         row_number() over (
-            partition by history.opportunity_id
-            order by history.changed_at desc, history.opportunity_history_id desc
+            partition by opportunity_id
+            order by changed_at desc, opportunity_history_id desc
         ) as recency
 
     from history
-    where history.changed_at <= {{ as_of_at() }}
+    where changed_at <= {{ as_of_at() }}
 
 ),
 

@@ -62,18 +62,18 @@ stay_starts as (
 stays as (
 
     select
-        stay_starts.opportunity_id,
-        stay_starts.opportunity_history_id as entered_by_history_id,
+        opportunity_id,
+        opportunity_history_id as entered_by_history_id,
         row_number() over (
-            partition by stay_starts.opportunity_id order by stay_starts.change_number
+            partition by opportunity_id order by change_number
         ) as stay_number,
-        stay_starts.stage_name,
-        stay_starts.stage_order,
-        stay_starts.is_closed as is_closed_stage,
-        stay_starts.next_stage_name,
-        stay_starts.changed_at as entered_at,
-        stay_starts.exited_at,
-        stay_starts.exited_at is null as is_current,
+        stage_name,
+        stage_order,
+        is_closed as is_closed_stage,
+        next_stage_name,
+        changed_at as entered_at,
+        exited_at,
+        exited_at is null as is_current,
         -- whole seconds, so sums and averages over stays are exact and the same on every
         -- build (a sum of doubles depends on the order a parallel engine adds them in)
         cast({{ dbt.datediff(

@@ -54,10 +54,10 @@ snapshots as (
     -- every month-end from the month of the first deal to the last one before as_of; the
     -- snapshot is taken at the end of that day
     select
-        month_ends.snapshot_date,
+        snapshot_date,
         {{ dbt.dateadd('day', 1, 'month_ends.snapshot_date') }} as snapshot_at
     from month_ends
-    where month_ends.snapshot_date < {{ as_of_date() }}
+    where snapshot_date < {{ as_of_date() }}
 
 ),
 

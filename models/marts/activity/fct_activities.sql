@@ -35,19 +35,19 @@ opportunities as (
 
     -- the deals the CRM held at as_of, as in fct_opportunities
     select
-        crm_opportunities.opportunity_id,
-        crm_opportunities.account_id
+        opportunity_id,
+        account_id
     from crm_opportunities
-    where crm_opportunities.created_at <= {{ as_of_at() }}
+    where created_at <= {{ as_of_at() }}
 
 ),
 
 leads as (
 
     -- the leads the CRM held at as_of, as in fct_leads
-    select crm_leads.lead_id
+    select lead_id
     from crm_leads
-    where crm_leads.created_at <= {{ as_of_at() }}
+    where created_at <= {{ as_of_at() }}
 
 ),
 

@@ -22,14 +22,14 @@ leads_to_date as (
 
     -- the leads the CRM held at as_of; one converted after as_of's day is not converted yet
     select
-        leads.*,
-        coalesce(leads.is_converted, false)
+        *,
+        coalesce(is_converted, false)
         and (
-            leads.converted_date is null
-            or leads.converted_date <= {{ as_of_date() }}
+            converted_date is null
+            or converted_date <= {{ as_of_date() }}
         ) as is_converted_by_as_of
     from leads
-    where leads.created_at <= {{ as_of_at() }}
+    where created_at <= {{ as_of_at() }}
 
 ),
 

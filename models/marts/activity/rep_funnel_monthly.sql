@@ -50,7 +50,7 @@ three_months as (
     inner join monthly as earlier
         on
             monthly.rep_id = earlier.rep_id
-            and earlier.month_start <= monthly.month_start
+            and monthly.month_start >= earlier.month_start
             and earlier.month_start >= {{ dbt.dateadd('month', -2, 'monthly.month_start') }}
     group by 1, 2
 

@@ -30,12 +30,12 @@ ranked_wins as (
     -- before the CRM's history began, and no rep acquired it here
     select
         account_id,
+        deal_category,
+        close_date,
         case when deal_category = 'new_business' then closing_rep_id end as rep_id,
         case
             when deal_category = 'new_business' then lead_source else 'existing customer'
         end as lead_source,
-        deal_category,
-        close_date,
         row_number() over (
             partition by account_id order by close_date, opportunity_id
         ) as win_number

@@ -11,9 +11,9 @@ days_placed as (
     -- a day is elapsed once it has begun: with as_of at midnight the day of as_of is still
     -- ahead, with as_of at noon it is spent
     select
-        dates.*,
-        cast(dates.date_day as {{ dbt.type_timestamp() }}) < {{ as_of_at() }} as is_elapsed,
-        dates.date_day = {{ as_of_date() }} as is_as_of_day
+        *,
+        cast(date_day as {{ dbt.type_timestamp() }}) < {{ as_of_at() }} as is_elapsed,
+        date_day = {{ as_of_date() }} as is_as_of_day
     from dates
 
 ),

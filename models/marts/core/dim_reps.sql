@@ -3,9 +3,9 @@ with
 users as (
 
     -- the users the CRM held at as_of: a user created later did not exist yet
-    select crm_users.*
-    from {{ ref('stg_crm__users') }} as crm_users
-    where crm_users.created_at is null or crm_users.created_at <= {{ as_of_at() }}
+    select *
+    from {{ ref('stg_crm__users') }}
+    where created_at is null or created_at <= {{ as_of_at() }}
 
 ),
 

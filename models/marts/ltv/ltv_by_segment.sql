@@ -46,14 +46,9 @@ customers as (
 
 segmented as (
 
+    -- the three crossed, then each alone (the others null)
     select
-        case
-            when grouping(region) = 0 and grouping(industry) = 0
-                then 'region, industry, acquisition_channel'
-            when grouping(region) = 0 then 'region'
-            when grouping(industry) = 0 then 'industry'
-            else 'acquisition_channel'
-        end as segment,
+        'region, industry, acquisition_channel' as segment,
         region,
         industry,
         acquisition_channel,
@@ -61,12 +56,46 @@ segmented as (
         sum(lifetime_value) as total_ltv,
         sum(apportioned_cost) as loaded_cost
     from customers
-    group by grouping sets (
-        (region, industry, acquisition_channel),
-        (region),
-        (industry),
-        (acquisition_channel)
-    )
+    group by 2, 3, 4
+
+    union all
+
+    select
+        'region' as segment,
+        region,
+        cast(null as {{ dbt.type_string() }}) as industry,
+        cast(null as {{ dbt.type_string() }}) as acquisition_channel,
+        count(*) as customers,
+        sum(lifetime_value) as total_ltv,
+        sum(apportioned_cost) as loaded_cost
+    from customers
+    group by 2
+
+    union all
+
+    select
+        'industry' as segment,
+        cast(null as {{ dbt.type_string() }}) as region,
+        industry,
+        cast(null as {{ dbt.type_string() }}) as acquisition_channel,
+        count(*) as customers,
+        sum(lifetime_value) as total_ltv,
+        sum(apportioned_cost) as loaded_cost
+    from customers
+    group by 3
+
+    union all
+
+    select
+        'acquisition_channel' as segment,
+        cast(null as {{ dbt.type_string() }}) as region,
+        cast(null as {{ dbt.type_string() }}) as industry,
+        acquisition_channel,
+        count(*) as customers,
+        sum(lifetime_value) as total_ltv,
+        sum(apportioned_cost) as loaded_cost
+    from customers
+    group by 4
 
 ),
 

@@ -209,7 +209,9 @@ final as (
     left join source_leads
         on opportunities.opportunity_id = source_leads.opportunity_id
     left join opportunity_types
-        on {{ match_key('opportunities.opportunity_type') }} = opportunity_types.opportunity_type_key
+        on
+            {{ match_key('opportunities.opportunity_type') }}
+            = opportunity_types.opportunity_type_key
     left join referral_sources
         on {{ match_key('opportunities.lead_source') }} = referral_sources.lead_source_key
 

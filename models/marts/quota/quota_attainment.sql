@@ -248,8 +248,9 @@ measured as (
             when
                 quota_periods.quota_method = 'forecast'
                 and quota_periods.last_year_start >= history_start.first_month
-                then coalesce(actuals.last_year_actual_value, 0)
-                * (1 + {{ var('forecast_uplift') }})
+                then
+                    coalesce(actuals.last_year_actual_value, 0)
+                    * (1 + {{ var('forecast_uplift') }})
         end as target_value,
         coalesce(actuals.last_year_actual_value, 0) as last_year_actual_value,
         working_days.working_days_total,

@@ -75,13 +75,17 @@ final as (
         cast(coalesce(created_deals.upsell_attempts, 0) as {{ dbt.type_bigint() }})
             as upsell_attempts,
         cast(coalesce(closed_deals.upsells_won, 0) as {{ dbt.type_bigint() }}) as upsells_won,
-        {{ safe_divide('closed_deals.upsells_won', 'closed_deals.upsells_won + closed_deals.upsells_lost') }}
-            as upsell_win_rate,
-        cast(coalesce(closed_deals.renewals_won + closed_deals.renewals_lost, 0) as {{ dbt.type_bigint() }})
-            as renewals_closed,
+        {{ safe_divide(
+            'closed_deals.upsells_won', 'closed_deals.upsells_won + closed_deals.upsells_lost',
+        ) }} as upsell_win_rate,
+        cast(
+            coalesce(closed_deals.renewals_won + closed_deals.renewals_lost, 0)
+            as {{ dbt.type_bigint() }}
+        ) as renewals_closed,
         cast(coalesce(closed_deals.renewals_won, 0) as {{ dbt.type_bigint() }}) as renewals_won,
-        {{ safe_divide('closed_deals.renewals_won', 'closed_deals.renewals_won + closed_deals.renewals_lost') }}
-            as renewal_win_rate,
+        {{ safe_divide(
+            'closed_deals.renewals_won', 'closed_deals.renewals_won + closed_deals.renewals_lost',
+        ) }} as renewal_win_rate,
         lead_months.referral_leads as referrals_received,
         cast(coalesce(closed_deals.referrals_won, 0) as {{ dbt.type_bigint() }}) as referrals_won
 

@@ -1,6 +1,5 @@
 -- Every completed sales activity, opportunity created (for its creating rep) and lead counts
 -- once, in its rep's row of its month: the monthly marts lose nothing and count nothing twice.
-{{ config(store_failures=true) }}
 
 with
 

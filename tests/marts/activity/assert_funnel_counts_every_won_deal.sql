@@ -1,6 +1,5 @@
 -- Every new business deal a rep won (owned at its close) with a close date up to the month
 -- of as_of counts once in rep_funnel_monthly, in the month of its close date.
-{{ config(store_failures=true) }}
 
 with
 
@@ -20,10 +19,10 @@ funnel as (
 won_by_rep as (
 
     select
-        won_opportunities.closing_rep_id as rep_id,
+        closing_rep_id as rep_id,
         count(*) as in_facts
     from won_opportunities
-    where won_opportunities.close_month <= {{ dbt.date_trunc('month', as_of_date()) }}
+    where close_month <= {{ dbt.date_trunc('month', as_of_date()) }}
     group by 1
 
 ),
@@ -39,7 +38,8 @@ funnel_by_rep as (
 )
 
 select
-    'rep_funnel_monthly counts a different number of won new business deals than fct_opportunities' as problem,
+    'rep_funnel_monthly counts a different number of won new business deals than fct_opportunities'
+        as problem,
     coalesce(won_by_rep.rep_id, funnel_by_rep.rep_id) as rep_id,
     coalesce(won_by_rep.in_facts, 0) as in_facts,
     coalesce(funnel_by_rep.in_mart, 0) as in_mart

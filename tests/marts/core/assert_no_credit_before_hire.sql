@@ -1,7 +1,6 @@
 -- A rep's tenure starts at hire (the user's creation): no deal created or closed, stay,
 -- month-end position, activity or rep-month is credited to a rep before it. Where no
 -- ownership history says who held a deal then, the credit is 'unassigned' instead.
-{{ config(store_failures=true) }}
 
 with
 

@@ -1,6 +1,5 @@
 -- An opportunity's is_closed and is_won agree with the stage catalogue's flags for its stage,
 -- on the CRM's current rows (a past as_of reads each deal's flags from the catalogue).
-{{ config(store_failures=true) }}
 -- Checked once fct_opportunities is built: a failure here then holds back only what reads
 -- the mart, as a rule on the mart would, not the staging and intermediate models before it.
 -- depends_on: {{ ref('fct_opportunities') }}

@@ -2,7 +2,6 @@
 -- time, then id), and every opportunity has history where the CRM landed any (an org whose
 -- connector does not sync stage history has none to check). Read over the whole history,
 -- not up to as_of: the rule is about the CRM's data, whatever date the build looks back from.
-{{ config(store_failures=true) }}
 -- Checked once fct_opportunities is built: a failure here then holds back only what reads
 -- the mart, as a rule on the mart would, not the staging and intermediate models before it.
 -- depends_on: {{ ref('fct_opportunities') }}

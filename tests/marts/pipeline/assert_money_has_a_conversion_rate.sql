@@ -2,7 +2,6 @@
 -- deal's close date (an open deal's: as_of), each month-end of the pipeline snapshots. One
 -- row per currency and day without a rate, with how many amounts wait for it; such an
 -- amount is never counted as if it were in the corporate currency.
-{{ config(store_failures=true) }}
 
 with
 

@@ -1,6 +1,6 @@
 -- Reports (as a warning) every move out of a closed stage: a reopened deal, which win
 -- rates and cycle times count at its final close.
-{{ config(severity='warn', store_failures=true) }}
+{{ config(severity='warn') }}
 
 select
     opportunity_id,

@@ -1,6 +1,5 @@
 -- A stay ends no earlier than it began, lasts zero days or more, and an opportunity has
 -- at most one current stay.
-{{ config(store_failures=true) }}
 
 with
 

@@ -1,7 +1,6 @@
 -- A won opportunity is closed, has an amount above zero and a close date. Read from the
 -- CRM's current rows, whatever date the build looks back from; the amount is the CRM's, in
 -- the deal's own currency (a missing exchange rate is another rule's to report).
-{{ config(store_failures=true) }}
 -- Checked once fct_opportunities is built: a failure here then holds back only what reads
 -- the mart, as a rule on the mart would, not the staging and intermediate models before it.
 -- depends_on: {{ ref('fct_opportunities') }}

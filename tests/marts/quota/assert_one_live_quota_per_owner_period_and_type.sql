@@ -1,5 +1,4 @@
 -- An owner has at most one live quota per scope, period and quota type.
-{{ config(store_failures=true) }}
 
 with
 

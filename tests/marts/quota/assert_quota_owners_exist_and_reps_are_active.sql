@@ -3,7 +3,6 @@
 -- users (a missing user table leaves nothing to check against). Quotas are a plan loaded
 -- now, so owners, hires and a gone rep's last record are read from the CRM's data as
 -- loaded, not as it stood at a past as_of.
-{{ config(store_failures=true) }}
 
 with
 

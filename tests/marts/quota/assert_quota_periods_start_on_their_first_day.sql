@@ -1,6 +1,5 @@
 -- A quota's period starts on the first day of its month, fiscal quarter or fiscal year
 -- (var fiscal_year_start_month).
-{{ config(store_failures=true) }}
 
 with
 

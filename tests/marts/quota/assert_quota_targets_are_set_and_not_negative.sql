@@ -1,5 +1,4 @@
 -- Every live quota has a target, and no target is below zero.
-{{ config(store_failures=true) }}
 
 with
 

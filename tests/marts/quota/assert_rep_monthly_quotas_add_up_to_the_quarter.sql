@@ -1,6 +1,5 @@
 -- A rep's monthly quotas within a quarter sum to the rep's quarterly quota of the same type,
 -- within 0.5%, wherever both exist.
-{{ config(store_failures=true) }}
 
 with
 

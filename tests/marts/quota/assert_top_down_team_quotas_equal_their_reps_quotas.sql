@@ -1,7 +1,6 @@
 -- A top-down team quota equals the sum of the same-period, same-type quotas of the team's reps
 -- (the reps the owner manages, in the user table as loaded: the plan covers reps hired after
 -- a past as_of too), within 0.5%, wherever those rep quotas exist.
-{{ config(store_failures=true) }}
 
 with
 

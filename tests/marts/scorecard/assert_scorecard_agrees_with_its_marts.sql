@@ -1,6 +1,5 @@
 -- Each rep's scorecard totals equal the totals of the marts its numbers come from: no month
 -- is lost or counted twice by the joins.
-{{ config(store_failures=true) }}
 
 with
 

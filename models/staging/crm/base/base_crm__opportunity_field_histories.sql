@@ -1,5 +1,3 @@
-{{ config(materialized=base_materialization(), post_hook=base_post_hook()) }}
-
 with
 
 source as (

@@ -1,5 +1,3 @@
-{{ config(materialized=base_materialization(), post_hook=base_post_hook()) }}
-
 {#-
     Two tables land under this name, told apart by their columns: Salesforce's
     OpportunityHistory (one row per change, with opportunity_id), and Fivetran's
