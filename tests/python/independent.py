@@ -345,10 +345,12 @@ def history_start(crm: dict) -> date:
 
 def customers(opportunities: dict[str, dict]) -> dict[str, dict]:
     """account id -> its first won deal (earliest close date, then smallest id), first won
-    date, acquiring rep and channel, and lifetime value (every won deal). An account whose
-    first won deal is not new_business was a customer before: no acquiring rep, channel
-    'existing customer'."""
+    date, acquiring rep, channel and acquisition date, and lifetime value (every won deal).
+    An account whose first won deal is an upsell or renewal was a customer before: no
+    acquiring rep, channel 'existing customer'. Otherwise the closer of its first won
+    new_business deal acquired it, through that deal's lead source, on its close date."""
     first: dict[str, tuple[date, str]] = {}
+    first_new: dict[str, tuple[date, str]] = {}
     lifetime: dict[str, Decimal] = defaultdict(Decimal)
     for deal_id, deal in opportunities.items():
         if not deal["is_won"] or deal["account"] is None:
@@ -357,14 +359,19 @@ def customers(opportunities: dict[str, dict]) -> dict[str, dict]:
         candidate = (deal["close_date"], deal_id)
         if deal["account"] not in first or candidate < first[deal["account"]]:
             first[deal["account"]] = candidate
+        if deal["category"] == "new_business":
+            if deal["account"] not in first_new or candidate < first_new[deal["account"]]:
+                first_new[deal["account"]] = candidate
     out = {}
     for account, (won_on, deal_id) in first.items():
-        deal = opportunities[deal_id]
-        is_new = deal["category"] == "new_business"
+        existing = opportunities[deal_id]["category"] in ("upsell", "renewal")
+        acquired_on, acquiring_deal = (None, None) if existing else first_new.get(account, (None, None))
+        acquiring = opportunities[acquiring_deal] if acquiring_deal else None
         out[account] = {
             "first_deal": deal_id, "first_won_date": won_on, "lifetime_value": lifetime[account],
-            "acquiring_rep": deal["closer"] if is_new else None,
-            "channel": deal["lead_source"] if is_new else "existing customer",
+            "acquiring_rep": acquiring["closer"] if acquiring else None,
+            "channel": "existing customer" if existing else (acquiring["lead_source"] if acquiring else None),
+            "acquired_date": acquired_on,
         }
     return out
 
@@ -389,7 +396,7 @@ def rep_ltv(crm: dict) -> dict[tuple, list]:
         rep = account["acquiring_rep"]
         if rep is None or rep not in members:
             continue
-        for year in (account["first_won_date"].year, None):
+        for year in (account["acquired_date"].year, None):
             cells[(rep, year)][0] += 1
             cells[(rep, year)][1] += account["lifetime_value"]
     for user, month, cost in crm["costs"]:

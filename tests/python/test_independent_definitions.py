@@ -163,14 +163,22 @@ def test_acquisition_by_hand() -> None:
         "006D": deal(closed="2026-02-01", won=True, category="renewal", closer="R1", account="A2", amount="70"),
         "006E": deal(closed="2026-03-01", won=True, closer="R1", account="A2", amount="30"),
         "006F": deal(closed="2026-03-01", account="A3", amount="999"),
+        "006G": deal(closed="2026-01-20", won=True, category="other", closer="R2", account="A4", amount="10"),
+        "006H": deal(closed="2026-04-02", won=True, closer="R3", account="A4", amount="40"),
     }
-    for opp_id, lead_source in (("006A", "Web"), ("006B", "Partner Referral"), ("006E", "Web")):
+    for opp_id, lead_source in (
+        ("006A", "Web"), ("006B", "Partner Referral"), ("006E", "Web"), ("006G", "Web"), ("006H", "Trade Show"),
+    ):
         opportunities[opp_id]["lead_source"] = lead_source
     for opp_id in ("006C", "006D", "006F"):
         opportunities[opp_id]["lead_source"] = None
     assert customers(opportunities) == {
         "A1": {"first_deal": "006A", "first_won_date": date(2026, 1, 5), "lifetime_value": Decimal("350"),
-               "acquiring_rep": "R1", "channel": "Web"},
+               "acquiring_rep": "R1", "channel": "Web", "acquired_date": date(2026, 1, 5)},
         "A2": {"first_deal": "006D", "first_won_date": date(2026, 2, 1), "lifetime_value": Decimal("100"),
-               "acquiring_rep": None, "channel": "existing customer"},
+               "acquiring_rep": None, "channel": "existing customer", "acquired_date": None},
+        # a first win of category other (a downgrade) is no sign of an earlier customer: the
+        # first new business win acquired the account
+        "A4": {"first_deal": "006G", "first_won_date": date(2026, 1, 20), "lifetime_value": Decimal("50"),
+               "acquiring_rep": "R3", "channel": "Trade Show", "acquired_date": date(2026, 4, 2)},
     }

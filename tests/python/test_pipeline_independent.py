@@ -184,8 +184,10 @@ def test_stage_conversion_by_cohort_month(raw: dict) -> None:
             owner = raw["ownership"].credited_at(opp_id, opp["current_owner"], min(times))
             cell = expected[(owner, min(times).date().replace(day=1), stage)]
             cell[0] += 1
-            cell[1] += any(order >= next_position for order, _ in reach)
-            cell[2] += (not opp["is_closed"]) and opp["stage"] == stage
+            reached_next = any(order >= next_position for order, _ in reach)
+            cell[1] += reached_next
+            # still open in the stage and not past it yet: a deal moved back has converted
+            cell[2] += (not opp["is_closed"]) and opp["stage"] == stage and not reached_next
     mart = {
         (rep, month, stage): (reached, reached_next, still_open, resolved_rate, to_date_rate)
         for rep, month, stage, reached, reached_next, still_open, resolved_rate, to_date_rate in query(

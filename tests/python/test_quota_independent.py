@@ -77,7 +77,7 @@ def quota_actuals(crm: dict) -> dict[str, tuple[str, Decimal, Decimal]]:
         elif quota_type == "new_customers":
             actual = Decimal(sum(
                 1 for account in acquired
-                if account["acquiring_rep"] in owners and start <= account["first_won_date"] < end
+                if account["acquiring_rep"] in owners and start <= account["acquired_date"] < end
             ))
         else:
             kind = ACTIVITY_QUOTA_TYPES[quota_type]
@@ -157,16 +157,17 @@ def test_overdue_open_amount_and_pipeline_coverage(crm: dict) -> None:
 
 
 def test_dim_accounts_acquisition(crm: dict) -> None:
-    """The first won deal (earliest close date, then smallest id) decides: new business
-    names the rep who closed it and its lead source; any other category marks a customer
-    from before the CRM's history. Lifetime value counts every won deal."""
+    """The first won deal (earliest close date, then smallest id) decides: an upsell or
+    renewal marks a customer from before the CRM's history; otherwise the first won new
+    business deal names the rep who closed it, its lead source and the acquisition date.
+    Lifetime value counts every won deal."""
     expected = customers(crm["opportunities"])
     mart = {
         row[0]: row[1:]
         for row in query(
             crm["path"],
-            "select account_id, is_customer, first_won_date, acquiring_rep_id, acquisition_channel, lifetime_value"
-            " from marts.dim_accounts",
+            "select account_id, is_customer, first_won_date, acquiring_rep_id, acquisition_channel, lifetime_value,"
+            " acquired_date from marts.dim_accounts",
         )
     }
     assert set(mart) == set(crm["accounts"])
@@ -179,6 +180,7 @@ def test_dim_accounts_acquisition(crm: dict) -> None:
             continue
         assert got[:4] == (True, account["first_won_date"], account["acquiring_rep"], account["channel"]), account_id
         assert got[4] == account["lifetime_value"], account_id
+        assert got[5] == account["acquired_date"], account_id
     existing = [a for a in expected.values() if a["channel"] == "existing customer"]
     assert existing and all(a["acquiring_rep"] is None for a in existing)
     upsold = [a for a in expected.values()

@@ -24,21 +24,21 @@ won_deals as (
 
 ranked_wins as (
 
-    -- the account's first won deal: the earliest close date, ties to the smallest
-    -- opportunity id. When it is new business, the rep who closed it acquired the customer
-    -- through its lead source; an upsell or renewal first means the account was a customer
-    -- before the CRM's history began, and no rep acquired it here
+    -- the account's won deals in order (the earliest close date, ties to the smallest
+    -- opportunity id), overall and among its new business
     select
         account_id,
         deal_category,
         close_date,
-        case when deal_category = 'new_business' then closing_rep_id end as rep_id,
-        case
-            when deal_category = 'new_business' then lead_source else 'existing customer'
-        end as lead_source,
+        closing_rep_id,
+        lead_source,
         row_number() over (
             partition by account_id order by close_date, opportunity_id
-        ) as win_number
+        ) as win_number,
+        row_number() over (
+            partition by account_id, deal_category = 'new_business'
+            order by close_date, opportunity_id
+        ) as category_win_number
     from won_deals
     where account_id is not null
 
@@ -62,14 +62,23 @@ final as (
         -- ids
         accounts.account_id,
         accounts.owner_rep_id,
-        first_wins.rep_id as acquiring_rep_id,
+        -- the customer was won by the rep who closed its first new business deal, through
+        -- that deal's lead source; when its first won deal was an upsell or renewal it was a
+        -- customer before the CRM's history began, and no rep acquired it here
+        case
+            when first_wins.deal_category not in ('upsell', 'renewal')
+                then first_new_business.closing_rep_id
+        end as acquiring_rep_id,
 
         -- strings
         accounts.account_name,
         accounts.industry,
         accounts.billing_country,
         accounts.account_type,
-        first_wins.lead_source as acquisition_channel,
+        case
+            when first_wins.deal_category in ('upsell', 'renewal') then 'existing customer'
+            else first_new_business.lead_source
+        end as acquisition_channel,
         first_wins.deal_category as first_won_deal_category,
 
         -- numerics
@@ -80,7 +89,12 @@ final as (
         first_wins.account_id is not null as is_customer,
 
         -- dates
-        first_wins.close_date as first_won_date{% for column in pass_through_columns('account') %},
+        first_wins.close_date as first_won_date,
+        -- the day the acquiring rep won the customer: the close of its first new business deal
+        case
+            when first_wins.deal_category not in ('upsell', 'renewal')
+                then first_new_business.close_date
+        end as acquired_date{% for column in pass_through_columns('account') %},
         accounts.{{ adapter.quote(column.alias) }}{% endfor %}
 
     from accounts
@@ -88,6 +102,11 @@ final as (
         on
             accounts.account_id = first_wins.account_id
             and first_wins.win_number = 1
+    left join ranked_wins as first_new_business
+        on
+            accounts.account_id = first_new_business.account_id
+            and first_new_business.deal_category = 'new_business'
+            and first_new_business.category_win_number = 1
     left join lifetime
         on accounts.account_id = lifetime.account_id
 

@@ -35,7 +35,7 @@ customers_by_year as (
 
     select
         acquiring_rep_id as rep_id,
-        cast(extract(year from first_won_date) as {{ dbt.type_int() }}) as acquisition_year,
+        cast(extract(year from acquired_date) as {{ dbt.type_int() }}) as acquisition_year,
         count(*) as customers_acquired,
         sum(lifetime_value) as total_customer_ltv
     from accounts

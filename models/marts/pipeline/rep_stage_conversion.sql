@@ -106,9 +106,14 @@ cohorts as (
         reached.to_stage,
         count(*) as reached_from,
         sum(reached.reached_next) as reached_next,
+        -- still in the stage and not yet past it (a deal moved back from a later stage has
+        -- already converted)
         count(
             case
-                when not opportunities.is_closed and opportunities.stage_name = reached.from_stage
+                when
+                    not opportunities.is_closed
+                    and opportunities.stage_name = reached.from_stage
+                    and reached.reached_next = 0
                     then 1
             end
         ) as still_open

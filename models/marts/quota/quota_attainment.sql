@@ -98,7 +98,7 @@ rep_month_actuals as (
 
     select
         acquiring_rep_id as rep_id,
-        cast({{ dbt.date_trunc('month', 'first_won_date') }} as date) as month_start,
+        cast({{ dbt.date_trunc('month', 'acquired_date') }} as date) as month_start,
         'new_customers' as quota_type,
         count(*) as actual_value
     from accounts
@@ -242,15 +242,15 @@ measured as (
         quota_periods.period_end,
         quota_periods.target_value as given_target_value,
         -- a forecast without a target: last year's actual raised by the uplift, where the
-        -- CRM's history reaches back to the start of last year's period
+        -- CRM's history reaches back to the start of last year's period and there was an
+        -- actual to raise (a target of 0 would be met by doing nothing)
         case
             when quota_periods.target_value is not null then quota_periods.target_value
             when
                 quota_periods.quota_method = 'forecast'
                 and quota_periods.last_year_start >= history_start.first_month
-                then
-                    coalesce(actuals.last_year_actual_value, 0)
-                    * (1 + {{ var('forecast_uplift') }})
+                and actuals.last_year_actual_value > 0
+                then actuals.last_year_actual_value * (1 + {{ var('forecast_uplift') }})
         end as target_value,
         coalesce(actuals.last_year_actual_value, 0) as last_year_actual_value,
         working_days.working_days_total,

@@ -35,7 +35,9 @@ rep_quotas as (
 
 team_members as (
 
-    -- the reps of a team quota: those whose manager owns it, as in quota_attainment
+    -- the sellers of a team quota: reps whose manager owns it (as in quota_attainment) and
+    -- who are on the team for the plan, being active or holding their own quota of the
+    -- period; a manager's assistant or a rep who left takes no share of it
     select
         team_quotas.quota_id as team_quota_id,
         team_quotas.owner_id as team_owner_id,
@@ -44,25 +46,26 @@ team_members as (
         team_quotas.quota_type,
         team_quotas.target_value as team_target,
         reps.rep_id,
-        count(*) over (partition by team_quotas.quota_id) as team_reps
+        rep_quotas.target_value as rep_target
     from team_quotas
     inner join reps
         on team_quotas.owner_id = reps.manager_id
+    left join rep_quotas
+        on
+            reps.rep_id = rep_quotas.owner_id
+            and team_quotas.period_type = rep_quotas.period_type
+            and team_quotas.period_start = rep_quotas.period_start
+            and team_quotas.quota_type = rep_quotas.quota_type
+    where reps.is_rep and (reps.is_active or rep_quotas.quota_id is not null)
 
 ),
 
 member_plans as (
 
     select
-        team_members.*,
-        rep_quotas.target_value as rep_target
+        *,
+        count(*) over (partition by team_quota_id) as team_reps
     from team_members
-    left join rep_quotas
-        on
-            team_members.rep_id = rep_quotas.owner_id
-            and team_members.period_type = rep_quotas.period_type
-            and team_members.period_start = rep_quotas.period_start
-            and team_members.quota_type = rep_quotas.quota_type
 
 ),
 

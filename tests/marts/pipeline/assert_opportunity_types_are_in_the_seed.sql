@@ -1,5 +1,6 @@
--- Warns of each opportunity type the opportunity_types seed does not list: its deals count
--- as deal_category other (no new business, upsell or renewal) until the seed names it.
+-- Warns of each opportunity type the opportunity_types seed does not list, and of deals
+-- with no type: they count as deal_category other (no new business, upsell or renewal)
+-- until the seed names the type.
 {{ config(severity='warn') }}
 
 with
@@ -18,11 +19,15 @@ opportunity_types as (
 
 select
     opportunities.opportunity_type,
-    'the opportunity_types seed does not list this type: its deals count as other' as problem,
+    case
+        when opportunities.opportunity_type is null
+            then 'deals without a type count as other: no new business, upsell or renewal'
+        else 'the opportunity_types seed does not list this type: its deals count as other'
+    end as problem,
     count(*) as opportunities
 
 from opportunities
 left join opportunity_types
     on {{ match_key('opportunities.opportunity_type') }} = opportunity_types.opportunity_type_key
-where opportunities.opportunity_type is not null and opportunity_types.opportunity_type is null
-group by 1
+where opportunity_types.opportunity_type is null
+group by 1, 2
