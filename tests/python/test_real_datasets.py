@@ -124,3 +124,16 @@ def test_salesforce_export_days_in_stage_match_its_history(tmp_path: Path) -> No
     for stage, values in days.items():
         assert mart[stage][0] == len(values), stage
         assert close(mart[stage][1], mean(values)), stage
+
+
+def test_maven_deals_without_a_type_are_reported_as_other(maven: tuple[Path, str]) -> None:
+    """The dataset's deals carry no opportunity type: they are deal_category other, so no
+    new business is won and no customer acquired, and the warning test says why, its rows
+    kept for review."""
+    path, _ = maven
+    assert query(path, "select deal_category, count(*) from marts.fct_opportunities group by 1") == [("other", 8800)]
+    assert query(path, "select sum(deals_won) from marts.rep_funnel_monthly")[0][0] == 0
+    assert query(path, "select count(acquiring_rep_id) from marts.dim_accounts")[0][0] == 0
+    assert query(
+        path, "select opportunity_type, opportunities, problem from dbt_test__audit.assert_opportunity_types_are_in_the_seed",
+    ) == [(None, 8800, "deals without a type count as other: no new business, upsell or renewal")]

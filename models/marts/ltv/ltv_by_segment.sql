@@ -34,8 +34,12 @@ customers as (
         accounts.industry,
         accounts.acquisition_channel,
         accounts.lifetime_value,
-        coalesce({{ safe_divide('rep_ltv.loaded_cost', 'rep_ltv.customers_acquired') }}, 0)
-            as apportioned_cost
+        -- each customer's share fixed as a decimal, so that the segment sums are exact and
+        -- the same in every build whatever order an engine adds them in
+        cast(
+            coalesce({{ safe_divide('rep_ltv.loaded_cost', 'rep_ltv.customers_acquired') }}, 0)
+            as {{ dbt.type_numeric() }}
+        ) as apportioned_cost
     from accounts
     left join reps
         on accounts.acquiring_rep_id = reps.rep_id
