@@ -24,10 +24,17 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_demo(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildSummary]:
+def demo_dbt_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The target folder of the demo's build: its manifest and semantic_manifest.json."""
+    return tmp_path_factory.mktemp("dbt_target")
+
+
+@pytest.fixture(scope="session")
+def built_demo(demo_warehouse: Path, demo_dbt_target: Path) -> tuple[Path, BuildSummary]:
     """`dbt build` (seeds, models, data tests, unit tests) on the fresh demo warehouse."""
-    target = tmp_path_factory.mktemp("dbt_target")
-    summary = build(["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], database=demo_warehouse, target_path=target)
+    summary = build(
+        ["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], database=demo_warehouse, target_path=demo_dbt_target,
+    )
     return demo_warehouse, summary
 
 

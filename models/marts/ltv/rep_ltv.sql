@@ -21,13 +21,8 @@ accounts as (
 
 rep_costs as (
 
-    select * from {{ ref('stg_crm__rep_costs') }}
-
-),
-
-history_start as (
-
-    select * from {{ ref('int_crm_history_start') }}
+    -- the rep's cost of each month from the first month of CRM history to the month of as_of
+    select * from {{ ref('fct_rep_costs') }}
 
 ),
 
@@ -45,18 +40,11 @@ customers_by_year as (
 
 costs_by_year as (
 
-    -- the months the CRM's history covers up to the month of as_of: a cost from before the
-    -- CRM knew any deal bought nothing it can show, and a budgeted future month is not
-    -- yet a cost
     select
-        rep_costs.user_id as rep_id,
-        cast(extract(year from rep_costs.month_start) as {{ dbt.type_int() }}) as cost_year,
-        sum(rep_costs.loaded_cost) as loaded_cost
+        rep_id,
+        cast(extract(year from month_start) as {{ dbt.type_int() }}) as cost_year,
+        sum(loaded_cost) as loaded_cost
     from rep_costs
-    cross join history_start
-    where
-        rep_costs.month_start <= {{ as_of_date() }}
-        and rep_costs.month_start >= history_start.first_month
     group by 1, 2
 
 ),
