@@ -960,11 +960,11 @@ def render_markdown(diff: MetricDiff, top: int = 5) -> str:
 
     if diff.sql_changed_rows_same:
         lines += ["### SQL changed, rows did not", ""]
-        lines += [f"- `{name}`" for name in diff.sql_changed_rows_same]
+        lines += [_changed_node(label) for label in diff.sql_changed_rows_same]
         lines.append("")
     if diff.sql_changed_rows_changed:
         lines += ["### SQL changed, rows changed", ""]
-        lines += [f"- `{name}`" for name in diff.sql_changed_rows_changed]
+        lines += [_changed_node(label) for label in diff.sql_changed_rows_changed]
         lines.append("")
     reshaped = [rel for rel in diff.relations if rel.columns_added or rel.columns_removed]
     if diff.new_models or diff.removed_models or reshaped:
@@ -978,6 +978,11 @@ def render_markdown(diff: MetricDiff, top: int = 5) -> str:
 
     lines += ["---", "", f"<sub>{footer(diff)}</sub>", ""]
     return "\n".join(lines)
+
+
+def _changed_node(label: str) -> str:
+    name, _, kind = label.partition(" (")
+    return f"- `{name}`" + (f" ({kind}" if kind else "")
 
 
 def footer(diff: MetricDiff) -> str:
