@@ -906,8 +906,10 @@ def render_markdown(diff: MetricDiff, top: int = 5) -> str:
         moved_facts = {rel.model for rel in facts}
         lines += [
             "### Metrics that moved", "",
-            "| metric | rows changed | added | removed | total: before → after | mean: before → after"
-            " | facts moved upstream |",
+            (
+                "| metric | rows changed | added | removed | total: before → after | mean: before → after"
+                " | facts moved upstream |"
+            ),
             "|---|---:|---:|---:|---|---|---|",
         ]
         upstream = {rel.model: rel.upstream_facts for rel in diff.relations}
