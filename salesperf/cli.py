@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from salesperf.settings import DEFAULT_RAW_SCHEMA, duckdb_path
+from salesperf.settings import DEFAULT_RAW_SCHEMA, PROJECT_ROOT, duckdb_path
 
 if TYPE_CHECKING:
     import duckdb
@@ -22,14 +22,15 @@ def _say(line: str) -> None:
     print(line, flush=True)
 
 
-def _warehouse_arg(parser: argparse.ArgumentParser) -> None:
+def _warehouse_arg(parser: argparse.ArgumentParser, raw_schema: bool = True) -> None:
     parser.add_argument(
         "--duckdb",
         type=Path,
         default=None,
         help="warehouse file (default: $DUCKDB_PATH, else warehouse.duckdb in the project)",
     )
-    parser.add_argument("--schema", default=DEFAULT_RAW_SCHEMA, help="raw schema (default: %(default)s)")
+    if raw_schema:
+        parser.add_argument("--schema", default=DEFAULT_RAW_SCHEMA, help="raw schema (default: %(default)s)")
 
 
 def _target_arg(parser: argparse.ArgumentParser) -> None:
@@ -177,11 +178,16 @@ def _load(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _dbt_args(args: argparse.Namespace) -> list[str]:
+    """What goes to dbt: the options salesperf did not know, and the target."""
+    return ["--target", "postgres", *args.dbt_args] if args.target == "postgres" else list(args.dbt_args)
+
+
 def _build(args: argparse.Namespace) -> int:
     from salesperf.dbt_build import build
 
     database = args.duckdb or duckdb_path()
-    dbt_args = ["--target", "postgres", *args.dbt_args] if args.target == "postgres" else args.dbt_args
+    dbt_args = _dbt_args(args)
     started = time.monotonic()
     summary = build(dbt_args, database=database)
     _say("")
@@ -226,6 +232,54 @@ def _query(args: argparse.Namespace) -> int:
         except duckdb.Error as exc:
             _say(f"error: {exc}")
             return 1
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    """Exit 0, 1 when --fail-on-change names a metric that moved, 2 when a build failed."""
+    from salesperf import metric_diff
+
+    if args.target == "postgres":
+        print("error: the metric diff builds two DuckDB copies of the raw warehouse; --target postgres is not supported",
+              file=sys.stderr)
+        return 2
+    watched = [name.strip() for name in (args.fail_on_change or "").split(",") if name.strip()]
+    options = metric_diff.DiffOptions(
+        raw_warehouse=args.duckdb or duckdb_path(),
+        project_dir=args.project_dir,
+        base_ref=args.base,
+        dbt_args=_dbt_args(args),
+        top=args.top,
+        work_dir=args.work_dir,
+    )
+    try:
+        diff = metric_diff.run_diff(options)
+    except metric_diff.DiffError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    markdown = metric_diff.render_markdown(diff, top=args.top)
+    if args.markdown:
+        metric_diff.write_text(args.markdown, markdown)
+    else:
+        print(markdown, flush=True)
+    if args.json:
+        metric_diff.write_text(args.json, metric_diff.to_json(diff))
+
+    def note(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    note(metric_diff.footer(diff))
+    if diff.failed:
+        note("error: a build failed; the report says which model and why")
+        return 2
+    unknown = [name for name in watched if diff.metric_names and name not in diff.metric_names]
+    if unknown:
+        note(f"error: --fail-on-change names no mart or mart column: {', '.join(unknown)}")
+        return 2
+    moved = metric_diff.fail_on_change_matches(diff, watched)
+    if moved:
+        note(f"metrics that moved and are watched by --fail-on-change: {', '.join(moved)}")
+        return 1
     return 0
 
 
@@ -277,6 +331,34 @@ def parser() -> argparse.ArgumentParser:
     _target_arg(build)
     build.set_defaults(run=_build)
 
+    diff = commands.add_parser(
+        "diff",
+        help="build the base revision and the working tree on the same raw data and compare their metrics;"
+        " other options go to dbt (--vars, ...)",
+        description="Builds the base revision (--base, default the merge base with main) into a copy of the"
+        " raw warehouse and the working tree's state:modified+ into a copy of the base's, deferring the rest"
+        " to the base, then reports per mart column the rows changed, added and removed, the largest moves,"
+        " the fact rows that moved between categories, and the models whose SQL changed but rows did not."
+        " Options salesperf does not know go to dbt, as on build: --vars \"{as_of: '2026-06-30 23:59:59'}\""
+        " (both builds read the CRM at the same as_of, now when none is given)."
+        " Exit status: 0, or 1 when --fail-on-change names a metric that moved, or 2 when a build failed.",
+    )
+    diff.add_argument("--base", default=None, help="git ref of the base (default: the merge base of HEAD with main)")
+    diff.add_argument("--markdown", type=Path, default=None,
+                      help="write the Markdown report to this file (default: print it)")
+    diff.add_argument("--json", type=Path, default=None, help="also write the report as JSON to this file")
+    diff.add_argument("--fail-on-change", metavar="METRIC[,METRIC]", default=None,
+                      help="exit 1 when one of these moved: mart.column, a column of any mart, or a mart")
+    diff.add_argument("--top", type=int, default=5, help="largest moves listed per metric (default: %(default)s)")
+    diff.add_argument("--work-dir", type=Path, default=None,
+                      help="keep both warehouses and dbt targets here (base/, head/), and reuse a base build"
+                      " made there from the same commit, raw file and options (default: a temporary folder)")
+    diff.add_argument("--project-dir", type=Path, default=PROJECT_ROOT,
+                      help="the dbt project, inside a git repository (default: this project)")
+    _warehouse_arg(diff, raw_schema=False)
+    _target_arg(diff)
+    diff.set_defaults(run=_diff, dbt_args=[])
+
     demo = commands.add_parser("demo", help="generate demo data, then build")
     generation_options(demo)
     demo.set_defaults(run=_demo, dbt_args=[])
@@ -301,10 +383,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     root = parser()
-    # dbt's own options (--vars, --select, ...) may come before or after ours on `build`
+    # dbt's own options (--vars, --select, ...) may come before or after ours on `build` and `diff`
     args, unknown = root.parse_known_args(argv)
     if unknown:
-        if args.command != "build":
+        if args.command not in ("build", "diff"):
             root.error(f"unrecognized arguments: {' '.join(unknown)}")
         args.dbt_args = unknown
     return args.run(args)

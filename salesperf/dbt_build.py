@@ -21,6 +21,8 @@ class BuildSummary:
     failures: list[str] = field(default_factory=list)
     warned: list[str] = field(default_factory=list)  # names of the tests that warned
     notices: list[str] = field(default_factory=list)  # warnings of the project's macros
+    statuses: dict[str, str] = field(default_factory=dict)  # unique_id -> status of each node run
+    messages: dict[str, str] = field(default_factory=dict)  # unique_id -> dbt's message on a failure
 
     def count(self, kind: str, *statuses: str) -> int:
         return sum(n for (k, s), n in self.counts.items() if k == kind and (not statuses or s in statuses))
@@ -76,6 +78,20 @@ def run_dbt(
         os.chdir(cwd)
 
 
+def release_warehouse() -> None:
+    """Close the DuckDB connection dbt-duckdb keeps open after a run (its `keep_open`), so
+    that the warehouse file is whole on disk and another connection may open or copy it."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - dbt-duckdb is always installed
+        return
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+    if environment is not None:
+        environment.close()
+
+
 def summarize(run_results: Path, success: bool) -> BuildSummary:
     """Read dbt's run_results.json into a summary."""
     data = json.loads(run_results.read_text())
@@ -85,11 +101,13 @@ def summarize(run_results: Path, success: bool) -> BuildSummary:
         kind = unique_id.split(".", 1)[0]
         status = result["status"]
         summary.counts[(kind, status)] += 1
+        summary.statuses[unique_id] = status
         if status == "warn":
             summary.warned.append(unique_id.split(".")[2])
         if status in ("fail", "error"):
             # The whole message: the quarantine check, for one, lists a line per table.
             message = (result.get("message") or status).strip()
+            summary.messages[unique_id] = message
             summary.failures.append(f"{unique_id}: {message}")
     return summary
 
