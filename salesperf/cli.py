@@ -12,7 +12,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from salesperf.settings import DEFAULT_RAW_SCHEMA, PROJECT_ROOT, duckdb_path
+from salesperf.settings import (
+    DEFAULT_RAW_SCHEMA,
+    PROJECT_ROOT,
+    REPORTS_OUT,
+    REPORTS_PAGES,
+    TARGET_DIR,
+    duckdb_path,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -283,9 +290,33 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from salesperf.reports import ReportError, render_site
+
+    database = args.duckdb or duckdb_path()
+    if not database.exists():
+        _say(f"error: no warehouse at {database}; run ./run demo or ./run build first")
+        return 2
+    diff = args.diff or next((p for p in (args.out / "metric-diff.json",) if p.exists()), None)
+    _say(f"Rendering the reports of {args.pages} from {database} into {args.out}")
+    try:
+        summary = render_site(database, args.out, args.pages, args.target_path, diff)
+    except ReportError as exc:
+        _say(f"error: {exc}")
+        return 1
+    _say(f"Rendered {len(summary.pages)} pages ({summary.charts} charts, {summary.queries} queries)"
+         f" in {summary.seconds:.1f} s")
+    _say(f"  open it: {(summary.out / 'index.html').resolve().as_uri()}")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
-    status = _generate(args)
-    return status or _build(args)
+    status = _generate(args) or _build(args)
+    if status:
+        return status
+    _say("")
+    args.out, args.pages, args.target_path, args.diff = REPORTS_OUT, REPORTS_PAGES, TARGET_DIR, None
+    return _report(args)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -372,6 +403,21 @@ def parser() -> argparse.ArgumentParser:
     _warehouse_arg(maven)
     _target_arg(maven)
     maven.set_defaults(run=_maven, dbt_args=[])
+
+    report = commands.add_parser(
+        "report", help="render the report pages (reports/pages/*.md) into a static site from the marts",
+        description="Runs each page's SQL blocks against the marts (the warehouse opened read-only), draws its"
+        " components as inline SVG and writes static HTML with one stylesheet: every link relative, no"
+        " JavaScript, readable from file:// and offline.",
+    )
+    report.add_argument("--out", type=Path, default=REPORTS_OUT, help="site folder (default: reports/output)")
+    report.add_argument("--pages", type=Path, default=REPORTS_PAGES, help="page folder (default: reports/pages)")
+    report.add_argument("--target-path", type=Path, default=TARGET_DIR,
+                        help="dbt target folder with manifest.json and semantic_manifest.json (default: target)")
+    report.add_argument("--diff", type=Path, default=None,
+                        help="a `salesperf diff --json` file to show (default: metric-diff.json in --out, if any)")
+    _warehouse_arg(report, raw_schema=False)
+    report.set_defaults(run=_report)
 
     query = commands.add_parser("query", help="run one SQL query on the warehouse")
     query.add_argument("sql")

@@ -8,6 +8,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROFILES_DIR = PROJECT_ROOT / "profiles"
 TARGET_DIR = PROJECT_ROOT / "target"
+REPORTS_PAGES = PROJECT_ROOT / "reports" / "pages"
+REPORTS_OUT = PROJECT_ROOT / "reports" / "output"
 
 DEFAULT_RAW_SCHEMA = "raw"
 DEFAULT_DUCKDB_FILE = "warehouse.duckdb"

@@ -1,0 +1,268 @@
+"""Renders reports/pages/*.md into a static site: each page's named SQL blocks run against
+the warehouse (opened read-only), then the page is a jinja2 template (autoescape on) whose
+components draw the results, then Markdown becomes HTML inside the site layout.
+
+A page:
+
+    ---
+    title: Pipeline
+    order: 20
+    ---
+    # Pipeline
+
+    ```sql pipeline
+    select stage_name, sum(open_amount) as open_amount from marts.pipeline_snapshot group by 1
+    ```
+
+    {{ bar_chart(pipeline, x='stage_name', y='open_amount', fmt='usd') }}
+
+A templated page is a file named with a parameter in brackets, `reps/[rep_id].md`; its front
+matter's `each:` query gives one row per page, and the page's queries read that row's values
+as DuckDB parameters (`where rep_id = $rep_id`), never spliced into the SQL text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import jinja2
+import mistune
+import yaml
+from markupsafe import Markup
+
+from salesperf.reports import components
+from salesperf.reports.data import Result
+
+# ```sql name            a query against the warehouse, its result bound to `name`
+# ```metric name         reserved for a MetricFlow query (`mf query` arguments), not yet run
+BLOCK = re.compile(r"^```(sql|metric)[ \t]+([A-Za-z_]\w*)[ \t]*\n(.*?)^```[ \t]*$\n?", re.M | re.S)
+FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+PARAMETER = re.compile(r"\[([A-Za-z_]\w*)\]")
+PLACEHOLDER = "<!--salesperf-component-{}-->"
+ASSETS = Path(__file__).parent / "assets"
+
+
+class ReportError(Exception):
+    """A page that cannot be rendered: a bad query, an unknown component argument."""
+
+
+@dataclass
+class Page:
+    """One page to write: its source, its output path under the site root, its parameters."""
+
+    source: Path
+    path: str  # e.g. "pipeline.html", "reps/005000000000000001.html"
+    title: str
+    order: int
+    params: dict[str, Any] = field(default_factory=dict)
+    nav: bool = True
+    text: str = ""
+
+    @property
+    def root(self) -> str:
+        return "../" * self.path.count("/")
+
+
+@dataclass
+class RenderSummary:
+    out: Path
+    pages: list[str]
+    charts: int
+    seconds: float
+    queries: int
+
+
+@dataclass
+class SiteContext:
+    """What every page may read besides its queries: dbt's artifacts and the metric diff."""
+
+    semantic_metrics: list[dict[str, Any]]
+    mart_docs: list[dict[str, Any]]
+    source_freshness: list[dict[str, Any]]
+    metric_diff: dict[str, Any] | None
+    generated_at: str
+
+
+def _split(text: str) -> tuple[dict[str, Any], str]:
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    return yaml.safe_load(match.group(1)) or {}, text[match.end():]
+
+
+def discover(pages_dir: Path, con: duckdb.DuckDBPyConnection) -> list[Page]:
+    """Every page to render: one per plain file, one per row of a templated file's `each:` query."""
+    pages: list[Page] = []
+    for source in sorted(pages_dir.rglob("*.md")):
+        meta, body = _split(source.read_text())
+        relative = source.relative_to(pages_dir).with_suffix(".html").as_posix()
+        names = PARAMETER.findall(relative)
+        title = str(meta.get("title") or source.stem.replace("_", " ").capitalize())
+        order = int(meta.get("order", 100))
+        if not names:
+            pages.append(Page(source, relative, title, order, nav=meta.get("nav", True), text=body))
+            continue
+        each = meta.get("each")
+        if not each:
+            raise ReportError(f"{source}: a templated page needs an `each:` query giving {', '.join(names)}")
+        rows = _run(con, "each", each, {}, source)
+        for row in rows:
+            missing = [n for n in names if n not in row]
+            if missing:
+                raise ReportError(f"{source}: the `each:` query lacks column(s) {', '.join(missing)}")
+            path = PARAMETER.sub(lambda m: _slug(row[m.group(1)]), relative)
+            page_title = jinja2.Environment(autoescape=False).from_string(title).render(**row)
+            pages.append(Page(source, path, page_title, order, params=dict(row), nav=False, text=body))
+    return pages
+
+
+def _slug(value: Any) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", str(value))
+
+
+def _run(con: duckdb.DuckDBPyConnection, name: str, sql: str, params: dict[str, Any], source: Path) -> Result:
+    used = {k: v for k, v in params.items() if re.search(rf"\${re.escape(k)}\b", sql)}
+    try:
+        cursor = con.execute(sql, used) if used else con.execute(sql)
+        columns = [d[0] for d in cursor.description]
+        return Result.from_tuples(name, columns, cursor.fetchall())
+    except duckdb.Error as exc:
+        raise ReportError(f"{source}: query {name!r} failed: {str(exc).strip()}") from exc
+
+
+def _markdown() -> mistune.Markdown:
+    # escape=False: raw HTML written by the page's author passes; values from the warehouse
+    # never reach Markdown unescaped, because jinja2's autoescape has run before.
+    return mistune.create_markdown(escape=False, plugins=["table"])
+
+
+def render_page(page: Page, con: duckdb.DuckDBPyConnection, env: jinja2.Environment, site: SiteContext,
+                pages: list[Page]) -> tuple[str, int, int]:
+    """The page as HTML, the number of charts on it and the number of queries it ran."""
+    results: dict[str, Result] = {}
+    for match in BLOCK.finditer(page.text):
+        kind, name, sql = match.groups()
+        if kind == "metric":
+            raise ReportError(f"{page.source}: ```metric blocks are reserved for MetricFlow queries and not yet run;"
+                              " query the marts with ```sql")
+        results[name] = _run(con, name, sql, page.params, page.source)
+    body = BLOCK.sub("", page.text)
+    pieces: list[Markup] = []
+
+    def placed(function: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Markup:
+            try:
+                html = function(*args, **kwargs)
+            except (KeyError, TypeError) as exc:
+                raise ReportError(f"{page.source}: {function.__name__}: {exc}") from exc
+            pieces.append(html)
+            return Markup("\n\n" + PLACEHOLDER.format(len(pieces) - 1) + "\n\n")
+        return call
+
+    token = components.LINK_ROOT.set(page.root)
+    try:
+        template = env.from_string(body)
+        names = {name: placed(f) for name, f in components.COMPONENTS.items() if name != "fmt"}
+        text = template.render(**results, **names, fmt=components.fmt, params=page.params, site=site,
+                               root=page.root, page=page,
+                               page_list=[p for p in pages if p.nav and p.path != "index.html"])
+    except jinja2.TemplateError as exc:
+        raise ReportError(f"{page.source}: {exc}") from exc
+    finally:
+        components.LINK_ROOT.reset(token)
+    html = _markdown()(text)
+    for i, piece in enumerate(pieces):
+        marker = PLACEHOLDER.format(i)
+        html = re.sub(rf"<p>\s*{re.escape(marker)}\s*</p>", lambda _m, p=piece: str(p), html)
+        html = html.replace(marker, str(piece))
+    charts = sum(str(p).count('class="chart"') for p in pieces)
+    return _layout(env, page, Markup(html), pages, site), charts, len(results)
+
+
+def _layout(env: jinja2.Environment, page: Page, body: Markup, pages: list[Page], site: SiteContext) -> str:
+    nav = [p for p in pages if p.nav]
+    return env.get_template("layout.html").render(page=page, body=body, nav=nav, root=page.root, site=site)
+
+
+def load_site_context(target_dir: Path, diff_path: Path | None) -> SiteContext:
+    """Metric definitions from dbt's artifacts, source freshness if it was checked, the latest diff."""
+    metrics: list[dict[str, Any]] = []
+    semantic = target_dir / "semantic_manifest.json"
+    if semantic.exists():
+        for metric in json.loads(semantic.read_text()).get("metrics", []):
+            params = metric.get("type_params") or {}
+            measure = (params.get("measure") or {}).get("name") if isinstance(params.get("measure"), dict) else None
+            inputs = [m.get("name") for m in params.get("metrics") or []]
+            numerator = (params.get("numerator") or {}).get("name")
+            denominator = (params.get("denominator") or {}).get("name")
+            built_from = ", ".join(filter(None, [measure, *inputs] + (
+                [f"{numerator} / {denominator}"] if numerator and denominator else [])))
+            metrics.append({"name": metric["name"], "label": metric.get("label") or metric["name"],
+                            "type": metric.get("type", ""), "description": (metric.get("description") or "").strip(),
+                            "built_from": built_from, "expr": params.get("expr") or ""})
+    metrics.sort(key=lambda m: m["name"])
+    docs: list[dict[str, Any]] = []
+    manifest = target_dir / "manifest.json"
+    if manifest.exists():
+        nodes = json.loads(manifest.read_text()).get("nodes", {})
+        for node in nodes.values():
+            if node.get("resource_type") != "model" or node.get("schema", "").split("_")[-1] != "marts":
+                continue
+            docs.append({"name": node["name"], "description": (node.get("description") or "").strip(),
+                         "columns": [{"name": c["name"], "description": (c.get("description") or "").strip()}
+                                     for c in node.get("columns", {}).values()]})
+    docs.sort(key=lambda d: d["name"])
+    freshness: list[dict[str, Any]] = []
+    sources = target_dir / "sources.json"
+    if sources.exists():
+        for result in json.loads(sources.read_text()).get("results", []):
+            freshness.append({"source": result.get("unique_id", "").split(".", 2)[-1],
+                              "status": result.get("status"), "max_loaded_at": result.get("max_loaded_at"),
+                              "age_hours": round(float(result.get("max_loaded_at_time_ago_in_s") or 0) / 3600, 1)})
+    diff = None
+    if diff_path and diff_path.exists():
+        diff = json.loads(diff_path.read_text())
+    return SiteContext(metrics, docs, freshness, diff, time.strftime("%Y-%m-%d %H:%M"))
+
+
+def environment(pages_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(pages_dir.parent / "templates"), str(Path(__file__).parent / "templates")]),
+        autoescape=True,  # CRM text is data, never markup, in pages as in the layout
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_site(warehouse: Path, out: Path, pages_dir: Path, target_dir: Path,
+                diff_path: Path | None = None, progress: Any = None) -> RenderSummary:
+    """Render every page of `pages_dir` into `out`, with assets/site.css beside them."""
+    started = time.monotonic()
+    site = load_site_context(target_dir, diff_path)
+    env = environment(pages_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "assets").mkdir(exist_ok=True)
+    (out / "assets" / "site.css").write_text((ASSETS / "site.css").read_text())
+    written: list[str] = []
+    charts = queries = 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        pages = discover(pages_dir, con)
+        pages.sort(key=lambda p: (p.order, p.path))
+        for page in pages:
+            html, page_charts, page_queries = render_page(page, con, env, site, pages)
+            target = out / page.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html)
+            written.append(page.path)
+            charts += page_charts
+            queries += page_queries
+            if progress:
+                progress(page.path)
+    return RenderSummary(out, written, charts, time.monotonic() - started, queries)
