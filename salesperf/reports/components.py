@@ -329,14 +329,16 @@ def gauge(data: Result, value: str, target: str | None = None, expected: str | N
 
 def data_table(data: Result, columns: Sequence[str] | None = None, sort: str | None = None, desc: bool = True,
                title: str | None = None, formats: dict[str, str] | None = None, limit: int | None = None,
-               links: dict[str, str] | None = None, labels: dict[str, str] | None = None) -> Markup:
+               links: dict[str, str] | None = None, labels: dict[str, str] | None = None,
+               key: str | None = None) -> Markup:
     """A table pre-sorted on `sort` (stated above it), every cell with its exact `data-value`.
-    `links` maps a column to a page path pattern, e.g. {'rep_name': 'reps/{rep_id}.html'}."""
+    `links` maps a column to a page path pattern, e.g. {'rep_name': 'reps/{rep_id}.html'};
+    `key` names a column (shown or not) whose value each row carries as `data-key`."""
     heading = title
     if not data:
         return no_data(heading, "data_table")
     columns = list(columns or data.columns)
-    _require(data, sort, *columns)
+    _require(data, sort, key, *columns)
     formats, links, labels = formats or {}, links or {}, labels or {}
     rows = list(data)
     if sort:
@@ -356,7 +358,9 @@ def data_table(data: Result, columns: Sequence[str] | None = None, sort: str | N
             labels.get(c, c.replace("_", " ")))
         for c in columns)
     body = Markup("").join(
-        Markup("<tr>{}</tr>").format(Markup("").join(_cell(row, c, formats.get(c), links.get(c)) for c in columns))
+        Markup("<tr{}>{}</tr>").format(
+            Markup(' data-key="{}"').format(plain(row[key])) if key else Markup(""),
+            Markup("").join(_cell(row, c, formats.get(c), links.get(c)) for c in columns))
         for row in shown)
     caption = Markup("<h3>{}</h3>").format(heading) if heading else Markup("")
     return Markup('<div class="table" data-component="data_table" data-query="{}" data-sort="{}">{}{}'

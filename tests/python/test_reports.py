@@ -1,0 +1,250 @@
+"""The report site: every page renders from the small demo, CRM text stays text, every number
+shown equals the mart value it shows, empty results say "No data", and links resolve."""
+
+from __future__ import annotations
+
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+import duckdb
+import pytest
+
+from salesperf.dbt_build import BuildSummary
+from salesperf.reports import components, render_site
+from salesperf.reports.data import Result
+from salesperf.settings import REPORTS_PAGES
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+class Page(HTMLParser):
+    """The parts of a page the tests read: elements by tag, links, data-value attributes, text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.stack: list[tuple[str, dict[str, str | None]]] = []
+        self.figures: list[list[tuple[str, dict[str, str | None]]]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = (tag, dict(attrs))
+        self.tags.append(element)
+        if tag == "figure":
+            self.figures.append([])
+        elif self.figures and any(t == "figure" for t, _ in self.stack):
+            self.figures[-1].append(element)
+        if tag not in ("meta", "link", "br", "img", "input", "path", "use", "rect", "circle", "line"):
+            self.stack.append(element)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def all(self, tag: str) -> list[dict[str, str | None]]:
+        return [attrs for t, attrs in self.tags if t == tag]
+
+
+def _copy(warehouse: Path, dest: Path) -> Path:
+    """A copy of the built warehouse: the build's session holds the file open read-write in this
+    process, and the renderer opens its file read-only, which DuckDB allows only in another one."""
+    from salesperf.warehouse import connect
+
+    with connect(warehouse) as con:
+        con.execute("checkpoint")
+    shutil.copy(warehouse, dest)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def site(built_demo: tuple[Path, BuildSummary], demo_dbt_target: Path,
+         tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The demo site, rendered once, and the warehouse it was rendered from."""
+    warehouse, summary = built_demo
+    assert summary.success
+    out = tmp_path_factory.mktemp("site")
+    copy = _copy(warehouse, out.parent / f"{out.name}.duckdb")
+    render_site(copy, out, REPORTS_PAGES, demo_dbt_target)
+    return out, copy
+
+
+def _pages(out: Path) -> dict[str, Page]:
+    return {p.relative_to(out).as_posix(): Page(p.read_text()) for p in sorted(out.rglob("*.html"))}
+
+
+def test_every_page_renders_with_resolving_links_and_sized_charts(site: tuple[Path, Path]) -> None:
+    out, warehouse = site
+    pages = _pages(out)
+    expected = {"index.html", "team_overview.html", "pipeline.html", "activity.html", "follow_ups.html",
+                "quota.html", "ltv.html", "data_quality.html", "definitions.html", "metric_diff.html"}
+    assert expected <= set(pages)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        reps = {r for (r,) in con.execute("select rep_id from marts.dim_reps where is_rep").fetchall()}
+    assert {f"reps/{rep}.html" for rep in reps} <= set(pages)
+    assert any(name.startswith("teams/") for name in pages)
+    assert (out / "assets" / "site.css").is_file()
+    charts = 0
+    for name, page in pages.items():
+        for attrs in page.all("a") + page.all("link"):
+            href = attrs.get("href") or ""
+            assert not urlparse(href).scheme and not href.startswith("/"), f"{name}: link {href} is not relative"
+            target = href.split("#")[0]
+            if target:
+                assert (out / name).parent.joinpath(target).resolve().is_file(), f"{name}: {href} leads nowhere"
+        assert not page.all("script"), f"{name} has a script element"
+        for figure in page.figures:
+            svgs = [attrs for tag, attrs in figure if tag == "svg"]
+            assert svgs, f"{name}: a chart without an svg"
+            assert svgs[0].get("viewbox") or (svgs[0].get("width") and svgs[0].get("height")), name
+            charts += 1
+    for attrs in (a for p in pages.values() for a in p.all("figure")):
+        assert "chart" in (attrs.get("class") or "")
+    assert charts > 20
+
+
+def test_crm_text_renders_as_text(built_demo: tuple[Path, BuildSummary], demo_dbt_target: Path,
+                                  tmp_path: Path) -> None:
+    warehouse, _ = built_demo
+    copy = _copy(warehouse, tmp_path / "hostile.duckdb")
+    with duckdb.connect(str(copy)) as con:
+        opportunity_id, account_id, rep_id = con.execute(
+            "select opportunity_id, account_id, rep_id from marts.stale_opportunities limit 1").fetchone()
+        con.execute("update marts.dim_accounts set account_name = ? where account_id = ?", [SCRIPT, account_id])
+        con.execute("update marts.fct_opportunities set opportunity_name = ? where opportunity_id = ?",
+                    [SCRIPT + " deal", opportunity_id])
+        con.execute("update marts.dim_reps set rep_name = ? where rep_id = ?", [SCRIPT + " rep", rep_id])
+    out = tmp_path / "site"
+    render_site(copy, out, REPORTS_PAGES, demo_dbt_target)
+    for name in ("pipeline.html", f"reps/{rep_id}.html", "activity.html", "index.html"):
+        page = Page((out / name).read_text())
+        assert not page.all("script"), name
+        if name != "index.html":
+            assert any(SCRIPT in text for text in page.text), f"{name} lost the CRM text"
+    pipeline = Page((out / "pipeline.html").read_text())
+    assert any(SCRIPT + " deal" in t for t in pipeline.text)
+
+
+def _cells(html: str, query: str) -> list[dict[str, str]]:
+    """Rows of the data_table of one query: column -> data-value."""
+    page = Page(html)
+    rows: list[dict[str, str]] = []
+    inside = False
+    for tag, attrs in page.tags:
+        if tag == "div" and attrs.get("data-component") == "data_table":
+            inside = attrs.get("data-query") == query
+        elif inside and tag == "tr":
+            rows.append({"_key": attrs.get("data-key") or ""})
+        elif inside and tag == "td":
+            rows[-1][attrs["data-column"] or ""] = attrs.get("data-value") or ""
+    return [r for r in rows if len(r) > 1]
+
+
+def _close(shown: str, value: object) -> bool:
+    if value is None:
+        return shown == ""
+    if isinstance(value, (int, float)) or type(value).__name__ == "Decimal":
+        return abs(float(shown) - float(value)) <= 1e-9 * max(1.0, abs(float(value)))
+    return shown == str(value)
+
+
+def test_numbers_on_pages_equal_the_marts(site: tuple[Path, Path]) -> None:
+    out, warehouse = site
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        stale = {r[0]: r[1:] for r in con.execute(
+            "select opportunity_id, amount, days_in_stage, stale_after_days from marts.stale_opportunities").fetchall()}
+        ltv = {r[0]: r[1:] for r in con.execute(
+            "select rep_id, total_customer_ltv, ltv_to_cost_ratio, customers_acquired from marts.rep_ltv"
+            " where is_all_time").fetchall()}
+        rep_names = dict(con.execute("select rep_name, rep_id from marts.dim_reps").fetchall())
+        required = {r[0]: r[1] for r in con.execute(
+            "select rep_id, calls_needed_per_working_day from marts.rep_required_activity").fetchall()}
+        org = con.execute(
+            "select sum(actual_value) from marts.quota_attainment where scope = 'team' and quota_type = 'revenue'"
+            " and period_type = 'quarter' and period_state = 'current'").fetchone()[0]
+        rep, revenue = con.execute(
+            "select rep_id, revenue from marts.rep_scorecard_monthly"
+            " where month_start = (select max(month_start) from marts.rep_scorecard_monthly) and rep_id in"
+            " (select rep_id from marts.dim_reps where is_rep) order by revenue desc limit 1").fetchone()
+
+    rows = _cells((out / "pipeline.html").read_text(), "stale")
+    assert len(rows) == len(stale)
+    for row in rows:
+        amount, days, after = stale[row["_key"]]
+        assert _close(row["amount"], amount) and _close(row["days_in_stage"], days)
+        assert _close(row["days_over"], days - after)
+    rows = _cells((out / "ltv.html").read_text(), "reps")
+    assert len(rows) == len(ltv)
+    for row in rows:
+        total, ratio, customers = ltv[rep_names[row["rep_name"]]]
+        assert _close(row["total_customer_ltv"], total) and _close(row["ltv_to_cost_ratio"], ratio)
+        assert _close(row["customers_acquired"], customers)
+    for row in _cells((out / "activity.html").read_text(), "required"):
+        assert _close(row["calls_needed_per_working_day"], required[rep_names[row["rep_name"]]])
+    index = Page((out / "index.html").read_text())
+    shown = [a["data-value"] for t, a in index.tags
+             if t == "p" and a.get("class") == "value" and a.get("data-value") is not None]
+    assert any(_close(v, org) for v in shown if v)
+    rep_page = Page((out / f"reps/{rep}.html").read_text())
+    values = [a.get("data-value") for t, a in rep_page.tags if t == "p" and a.get("class") == "value"]
+    assert _close(values[0] or "", revenue)
+
+
+def test_empty_results_say_no_data() -> None:
+    empty = Result("nothing", ["month_start", "value", "previous", "stage"])
+    for html in (
+        components.bar_chart(empty, x="stage", y="value"),
+        components.line_chart(empty, x="month_start", y="value"),
+        components.area_chart(empty, x="month_start", y="value", series="stage"),
+        components.funnel(empty, stage="stage", value="value"),
+        components.big_value(empty, "value", comparison="previous"),
+        components.gauge(empty, "value", target="previous"),
+        components.data_table(empty, sort="value"),
+    ):
+        assert "No data" in html and "<svg" not in html
+
+
+def test_a_warehouse_without_quotas_renders_no_data(built_demo: tuple[Path, BuildSummary],
+                                                      demo_dbt_target: Path, tmp_path: Path) -> None:
+    warehouse, _ = built_demo
+    copy = _copy(warehouse, tmp_path / "no_quota.duckdb")
+    with duckdb.connect(str(copy)) as con:
+        for table in ("quota_attainment", "rep_combined_quota", "quota_plan", "rep_required_activity"):
+            con.execute(f"delete from marts.{table}")
+    out = tmp_path / "site"
+    render_site(copy, out, REPORTS_PAGES, demo_dbt_target)
+    quota = Page((out / "quota.html").read_text())
+    empty = [a for a in quota.all("div") if a.get("class") == "no-data"]
+    assert len(empty) >= 4
+    assert not quota.figures
+    overview = Page((out / "team_overview.html").read_text())
+    assert any(a.get("data-component") == "gauge" for a in overview.all("div") if a.get("class") == "no-data")
+
+
+def test_exposures_list_the_marts_each_page_reads() -> None:
+    import re
+
+    import yaml
+
+    from salesperf.settings import PROJECT_ROOT
+
+    exposures = yaml.safe_load((PROJECT_ROOT / "models" / "exposures.yml").read_text())["exposures"]
+    declared = {e["name"]: {re.sub(r"ref\('(\w+)'\)", r"\1", d) for d in e["depends_on"]} for e in exposures}
+    sources = {"index": "home", "reps/[rep_id]": "rep_pages", "teams/[team_id]": "team_pages"}
+    for page in REPORTS_PAGES.rglob("*.md"):
+        name = page.relative_to(REPORTS_PAGES).with_suffix("").as_posix()
+        read = set(re.findall(r"marts\.(\w+)", page.read_text()))
+        if not read:
+            continue
+        exposure = sources.get(name, name)
+        assert declared.get(exposure) == read, f"{page.name}: exposure {exposure} should list {sorted(read)}"
