@@ -181,7 +181,7 @@ def _check_reference(raw: str | None, resolved: str, site: Path) -> tuple[Path |
     if path.is_dir():
         return None, f"{raw!r} is a folder; under file:// it shows a listing (link to its index.html)"
     if not path.is_file():
-        return None, f"{raw!r} does not exist ({path.relative_to(site.resolve()) if path.is_relative_to(site.resolve()) else path})"
+        return None, f"{raw!r} does not exist ({path.resolve().relative_to(site.resolve()).as_posix()})"
     return path, None
 
 
