@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from salesperf.dbt_build import BuildSummary, build
 from salesperf.demo import generate
 from salesperf.warehouse import connect
+from tests.python.browser import ChromiumNotInstalled, ensure_chromium, start_driver
 from tests.python.el_landing import land_without_loader_columns
 from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
 
@@ -61,3 +64,28 @@ def built_el_dirty_demo(
     target = tmp_path_factory.mktemp("el_dirty_dbt_target")
     summary = build(["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], database=path, target_path=target)
     return path, summary
+
+
+@pytest.fixture(scope="session")
+def chromium_driver(pytestconfig: pytest.Config) -> Iterator[Any]:
+    """One headless Chromium session (selenium, Debian's chromedriver) for the whole run.
+    Chromium is installed with apt-get first when missing and the tests run as root;
+    what the set-up does is printed past pytest's capture."""
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+
+    def say(message: str) -> None:
+        if capture is None:
+            print(message, flush=True)
+            return
+        with capture.global_and_fixture_disabled():
+            print(f"\n{message}", flush=True)
+
+    try:
+        chromium = ensure_chromium(say)
+    except ChromiumNotInstalled as exc:
+        pytest.fail(str(exc), pytrace=False)
+    driver = start_driver(chromium)
+    try:
+        yield driver
+    finally:
+        driver.quit()
