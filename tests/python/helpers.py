@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -21,3 +22,13 @@ def query(path: Path, sql: str) -> list[tuple]:
     """Rows of one query on a warehouse file."""
     with connect(path) as con:
         return con.execute(sql).fetchall()
+
+
+def readable_copy(warehouse: Path, dest: Path) -> Path:
+    """A copy of a built warehouse to read: the build's session holds the file open
+    read-write in this process, and a reader that opens it read-only (the report renderer,
+    mf) may do so only in another process."""
+    with connect(warehouse) as con:
+        con.execute("checkpoint")
+    shutil.copy(warehouse, dest)
+    return dest

@@ -18,6 +18,7 @@ import pytest
 
 from salesperf.dbt_build import BuildSummary
 from salesperf.settings import PROJECT_ROOT
+from tests.python.helpers import readable_copy
 from tests.python.site_check import LAPTOP, PHONE, check_site
 
 SCREENSHOTS = PROJECT_ROOT / "reports" / "output" / "screenshots"
@@ -226,10 +227,12 @@ def test_demo_report_site_in_browser(request: pytest.FixtureRequest, chromium_dr
     built: tuple[Path, BuildSummary] = request.getfixturevalue("built_demo")  # the demo build, once the command is there
     path, summary = built
     assert summary.success, summary
+    target: Path = request.getfixturevalue("demo_dbt_target")
     from salesperf.cli import main
 
     out = tmp_path / "site"
-    assert main(["report", "--duckdb", str(path), "--out", str(out)]) == 0
+    copy = readable_copy(path, tmp_path / "demo.duckdb")
+    assert main(["report", "--duckdb", str(copy), "--out", str(out), "--target-path", str(target)]) == 0
     assert (out / "index.html").is_file()
     assert (out / "assets" / "site.css").is_file()
     assert list((out / "reps").glob("*.html")), "no rep pages under reps/"

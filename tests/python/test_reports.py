@@ -3,7 +3,6 @@ shown equals the mart value it shows, empty results say "No data", and links res
 
 from __future__ import annotations
 
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
@@ -15,6 +14,7 @@ from salesperf.dbt_build import BuildSummary
 from salesperf.reports import components, render_site
 from salesperf.reports.data import Result
 from salesperf.settings import REPORTS_PAGES
+from tests.python.helpers import readable_copy
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -56,17 +56,6 @@ class Page(HTMLParser):
         return [attrs for t, attrs in self.tags if t == tag]
 
 
-def _copy(warehouse: Path, dest: Path) -> Path:
-    """A copy of the built warehouse: the build's session holds the file open read-write in this
-    process, and the renderer opens its file read-only, which DuckDB allows only in another one."""
-    from salesperf.warehouse import connect
-
-    with connect(warehouse) as con:
-        con.execute("checkpoint")
-    shutil.copy(warehouse, dest)
-    return dest
-
-
 @pytest.fixture(scope="module")
 def site(built_demo: tuple[Path, BuildSummary], demo_dbt_target: Path,
          tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
@@ -74,7 +63,7 @@ def site(built_demo: tuple[Path, BuildSummary], demo_dbt_target: Path,
     warehouse, summary = built_demo
     assert summary.success
     out = tmp_path_factory.mktemp("site")
-    copy = _copy(warehouse, out.parent / f"{out.name}.duckdb")
+    copy = readable_copy(warehouse, out.parent / f"{out.name}.duckdb")
     render_site(copy, out, REPORTS_PAGES, demo_dbt_target)
     return out, copy
 
@@ -116,7 +105,7 @@ def test_every_page_renders_with_resolving_links_and_sized_charts(site: tuple[Pa
 def test_crm_text_renders_as_text(built_demo: tuple[Path, BuildSummary], demo_dbt_target: Path,
                                   tmp_path: Path) -> None:
     warehouse, _ = built_demo
-    copy = _copy(warehouse, tmp_path / "hostile.duckdb")
+    copy = readable_copy(warehouse, tmp_path / "hostile.duckdb")
     with duckdb.connect(str(copy)) as con:
         opportunity_id, account_id, rep_id = con.execute(
             "select opportunity_id, account_id, rep_id from marts.stale_opportunities limit 1").fetchone()
@@ -217,7 +206,7 @@ def test_empty_results_say_no_data() -> None:
 def test_a_warehouse_without_quotas_renders_no_data(built_demo: tuple[Path, BuildSummary],
                                                       demo_dbt_target: Path, tmp_path: Path) -> None:
     warehouse, _ = built_demo
-    copy = _copy(warehouse, tmp_path / "no_quota.duckdb")
+    copy = readable_copy(warehouse, tmp_path / "no_quota.duckdb")
     with duckdb.connect(str(copy)) as con:
         for table in ("quota_attainment", "rep_combined_quota", "quota_plan", "rep_required_activity"):
             con.execute(f"delete from marts.{table}")
