@@ -129,6 +129,8 @@ def build(
             notices.append(event.data.msg.strip())
 
     result = run_dbt(["build", *(extra_args or [])], database, target_path, project_dir, [keep_project_warnings])
+    # a finished build leaves the warehouse free for readers: the report renderer, mf, a copy
+    release_warehouse()
     if not results_file.exists():
         # dbt stopped before running anything (a parse or connection error), and said why.
         return BuildSummary(success=False, failures=[str(result.exception or "dbt did not run")], notices=notices)
