@@ -24,11 +24,26 @@ def query(path: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-def readable_copy(warehouse: Path, dest: Path) -> Path:
-    """A copy of a built warehouse to read: the build's session holds the file open
-    read-write in this process, and a reader that opens it read-only (the report renderer,
-    mf) may do so only in another process."""
-    with connect(warehouse) as con:
+def reader_copy(database: Path, folder: Path) -> Path:
+    """A copy of the warehouse file for read-only readers (the report renderer, mf), under
+    the same file name (DuckDB names the database after it, as the semantic manifest's
+    relation names do). A process that opened the file for writing lets no connection read
+    it read-only; the copy is taken after a checkpoint, so that it holds everything written."""
+    with connect(database) as con:
         con.execute("checkpoint")
-    shutil.copy(warehouse, dest)
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / database.name
+    shutil.copy(database, copy)
+    return copy
+
+
+def copy_project(dest: Path, parts: tuple[str, ...]) -> Path:
+    """The named files and folders of the dbt project, copied into `dest` (created)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in parts:
+        source = PROJECT_ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part)
+        else:
+            shutil.copy(source, dest / part)
     return dest

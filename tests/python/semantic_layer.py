@@ -23,7 +23,6 @@ from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_d
 from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
 
 from salesperf.settings import PROFILES_DIR, PROJECT_ROOT
-from salesperf.warehouse import connect
 
 SEMANTIC_MANIFEST = "semantic_manifest.json"
 
@@ -58,20 +57,6 @@ class ReadOnlyDuckDbClient:
 
     def render_bind_parameter_key(self, bind_parameter_key: str) -> str:
         return f"${bind_parameter_key}"
-
-
-def reader_copy(database: Path, folder: Path) -> Path:
-    """A copy of the warehouse file for read-only readers, under the same file name (DuckDB
-    names the database after it, as the semantic manifest's relation names do). dbt-duckdb
-    keeps the file open for writing in the process that built it, and then DuckDB lets no
-    connection read it read-only, in that process or another; the copy is taken after a
-    checkpoint, so that it holds everything the build wrote."""
-    with connect(database) as con:
-        con.execute("checkpoint")
-    folder.mkdir(parents=True, exist_ok=True)
-    copy = folder / database.name
-    shutil.copy(database, copy)
-    return copy
 
 
 def load_semantic_manifest(target: Path) -> SemanticManifest:

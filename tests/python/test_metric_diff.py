@@ -27,7 +27,7 @@ from salesperf.demo import generate
 from salesperf.metric_diff import RelationSpec, compare_warehouses, fingerprint
 from salesperf.settings import PROJECT_ROOT
 from salesperf.warehouse import connect
-from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
+from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, copy_project
 
 VARS = f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"
 PROJECT_FILES = ("dbt_project.yml", "selectors.yml", "models", "macros", "seeds", "analyses", "profiles")
@@ -216,14 +216,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The dbt project, committed on main in a repository of its own (in a subfolder, as a
     project may be)."""
     root = tmp_path_factory.mktemp("repo")
-    project = root / "analytics"
-    project.mkdir()
-    for part in PROJECT_FILES:
-        source = PROJECT_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, project / part)
-        else:
-            shutil.copy(source, project / part)
+    project = copy_project(root / "analytics", PROJECT_FILES)
     shutil.copytree(PROJECT_ROOT / "tests", project / "tests", ignore=shutil.ignore_patterns("python", "__*"))
     (root / ".gitignore").write_text("target/\nlogs/\n*.duckdb\n")
     _git(root, "init", "-q", "-b", "main")

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from salesperf.dbt_build import run_dbt
 from salesperf.settings import PROJECT_ROOT
+from tests.python.helpers import copy_project
 
 PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "tests", "analyses")
 
@@ -36,14 +36,7 @@ def _models(manifest: dict) -> dict[str, dict]:
 def test_a_mart_that_reads_staged_line_items_fails_to_compile(tmp_path: Path) -> None:
     """Staged history and line items still hold the rows of deleted deals: only the models
     that attach them to live deals may read them."""
-    project = tmp_path / "project"
-    project.mkdir()
-    for part in PROJECT_PARTS:
-        source = PROJECT_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, project / part)
-        else:
-            shutil.copy(source, project / part)
+    project = copy_project(tmp_path / "project", PROJECT_PARTS)
     wrong = project / "models" / "marts" / "pipeline" / "line_item_totals.sql"
     wrong.write_text("select * from {{ ref('stg_crm__opportunity_line_items') }}\n")
     result = run_dbt(["parse"], database=tmp_path / "parse.duckdb", target_path=tmp_path / "target", project_dir=project)

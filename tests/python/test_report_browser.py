@@ -18,7 +18,7 @@ import pytest
 
 from salesperf.dbt_build import BuildSummary
 from salesperf.settings import PROJECT_ROOT
-from tests.python.helpers import readable_copy
+from tests.python.helpers import reader_copy
 from tests.python.site_check import LAPTOP, PHONE, check_site
 
 SCREENSHOTS = PROJECT_ROOT / "reports" / "output" / "screenshots"
@@ -231,7 +231,7 @@ def test_demo_report_site_in_browser(request: pytest.FixtureRequest, chromium_dr
     from salesperf.cli import main
 
     out = tmp_path / "site"
-    copy = readable_copy(path, tmp_path / "demo.duckdb")
+    copy = reader_copy(path, tmp_path / "warehouse")
     assert main(["report", "--duckdb", str(copy), "--out", str(out), "--target-path", str(target)]) == 0
     assert (out / "index.html").is_file()
     assert (out / "assets" / "site.css").is_file()

@@ -14,7 +14,7 @@ from salesperf.dbt_build import BuildSummary
 from salesperf.reports import components, render_site
 from salesperf.reports.data import Result
 from salesperf.settings import REPORTS_PAGES
-from tests.python.helpers import readable_copy
+from tests.python.helpers import reader_copy
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -63,7 +63,7 @@ def site(built_demo: tuple[Path, BuildSummary], demo_dbt_target: Path,
     warehouse, summary = built_demo
     assert summary.success
     out = tmp_path_factory.mktemp("site")
-    copy = readable_copy(warehouse, out.parent / f"{out.name}.duckdb")
+    copy = reader_copy(warehouse, out.parent / f"{out.name}_warehouse")
     render_site(copy, out, REPORTS_PAGES, demo_dbt_target)
     return out, copy
 
@@ -105,7 +105,7 @@ def test_every_page_renders_with_resolving_links_and_sized_charts(site: tuple[Pa
 def test_crm_text_renders_as_text(built_demo: tuple[Path, BuildSummary], demo_dbt_target: Path,
                                   tmp_path: Path) -> None:
     warehouse, _ = built_demo
-    copy = readable_copy(warehouse, tmp_path / "hostile.duckdb")
+    copy = reader_copy(warehouse, tmp_path / "hostile")
     with duckdb.connect(str(copy)) as con:
         opportunity_id, account_id, rep_id = con.execute(
             "select opportunity_id, account_id, rep_id from marts.stale_opportunities limit 1").fetchone()
@@ -206,7 +206,7 @@ def test_empty_results_say_no_data() -> None:
 def test_a_warehouse_without_quotas_renders_no_data(built_demo: tuple[Path, BuildSummary],
                                                       demo_dbt_target: Path, tmp_path: Path) -> None:
     warehouse, _ = built_demo
-    copy = readable_copy(warehouse, tmp_path / "no_quota.duckdb")
+    copy = reader_copy(warehouse, tmp_path / "no_quota")
     with duckdb.connect(str(copy)) as con:
         for table in ("quota_attainment", "rep_combined_quota", "quota_plan", "rep_required_activity"):
             con.execute(f"delete from marts.{table}")

@@ -34,7 +34,8 @@ from tests.python.independent import (
     month_of,
     stays,
 )
-from tests.python.semantic_layer import SEMANTIC_MANIFEST, SemanticLayer, mf_project, reader_copy, run_mf
+from tests.python.helpers import reader_copy
+from tests.python.semantic_layer import SEMANTIC_MANIFEST, SemanticLayer, mf_project, run_mf
 
 REP_MONTH = ["rep", "metric_time__month"]
 AS_OF_MONTH = month_of(AS_OF.date())
@@ -136,7 +137,7 @@ MART_SUMS = {"pipeline_generated_quarter_to_date": "rep_scorecard_monthly.pipeli
 
 @pytest.fixture(scope="module")
 def reader_warehouse(built_demo: tuple[Path, BuildSummary], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The built demo as the semantic layer reads it: read-only, from a copy (semantic_layer.reader_copy)."""
+    """The built demo as the semantic layer reads it: read-only, from a copy (helpers.reader_copy)."""
     path, summary = built_demo
     assert summary.success
     return reader_copy(path, tmp_path_factory.mktemp("reader"))
