@@ -16,6 +16,10 @@ A page:
 
     {{ bar_chart(pipeline, x='stage_name', y='open_amount', fmt='usd') }}
 
+A block ```metric name` holds `mf query` arguments instead of SQL (`--metrics win_rate
+--group-by metric_time__month`): MetricFlow plans it from the semantic manifest of the
+build, so a page shows a metric exactly as the semantic layer defines it.
+
 A templated page is a file named with a parameter in brackets, `reps/[rep_id].md`; its front
 matter's `each:` query gives one row per page, and the page's queries read that row's values
 as DuckDB parameters (`where rep_id = $rep_id`), never spliced into the SQL text.
@@ -24,8 +28,11 @@ as DuckDB parameters (`where rep_id = $rep_id`), never spliced into the SQL text
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +47,7 @@ from salesperf.reports import components
 from salesperf.reports.data import Result
 
 # ```sql name            a query against the warehouse, its result bound to `name`
-# ```metric name         reserved for a MetricFlow query (`mf query` arguments), not yet run
+# ```metric name         a MetricFlow query (`mf query` arguments), its result bound to `name`
 BLOCK = re.compile(r"^```(sql|metric)[ \t]+([A-Za-z_]\w*)[ \t]*\n(.*?)^```[ \t]*$\n?", re.M | re.S)
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 PARAMETER = re.compile(r"\[([A-Za-z_]\w*)\]")
@@ -136,6 +143,36 @@ def _run(con: duckdb.DuckDBPyConnection, name: str, sql: str, params: dict[str, 
         raise ReportError(f"{source}: query {name!r} failed: {str(exc).strip()}") from exc
 
 
+class MetricQueries:
+    """```metric blocks planned into SQL by MetricFlow over the build's semantic manifest.
+    The engine is made on the first block: a site without one never imports MetricFlow."""
+
+    def __init__(self, target_dir: Path, warehouse: Path) -> None:
+        self.target_dir = target_dir
+        self.warehouse = warehouse
+        self._layer: Any = None
+        # a templated page's query is planned once: its parameters are bound, not planned in
+        self._planned: dict[str, str] = {}
+
+    def run(self, con: duckdb.DuckDBPyConnection, name: str, arguments: str, page: Page) -> Result:
+        from salesperf import semantic_layer  # imported late: MetricFlow takes half a second
+
+        if self._layer is None:
+            if not (self.target_dir / semantic_layer.SEMANTIC_MANIFEST).exists():
+                raise ReportError(f"{page.source}: metric {name!r} needs {self.target_dir}/"
+                                  f"{semantic_layer.SEMANTIC_MANIFEST}; build the project (or dbt parse) first")
+            self._layer = semantic_layer.SemanticLayer(self.target_dir, self.warehouse)
+        if arguments not in self._planned:
+            try:
+                self._planned[arguments] = self._layer.sql(semantic_layer.parse_query(arguments))
+            except semantic_layer.MetricQueryError as exc:
+                raise ReportError(f"{page.source}: metric {name!r}: {exc}") from exc
+        result = _run(con, name, self._planned[arguments], page.params, page.source)
+        # metric_time comes back as a timestamp at midnight; pages show months and days as dates
+        result.rows = [{k: semantic_layer.as_date(v) for k, v in row.items()} for row in result.rows]
+        return result
+
+
 def _markdown() -> mistune.Markdown:
     # escape=False: raw HTML written by the page's author passes; values from the warehouse
     # never reach Markdown unescaped, because jinja2's autoescape has run before.
@@ -143,15 +180,17 @@ def _markdown() -> mistune.Markdown:
 
 
 def render_page(page: Page, con: duckdb.DuckDBPyConnection, env: jinja2.Environment, site: SiteContext,
-                pages: list[Page]) -> tuple[str, int, int]:
+                pages: list[Page], metrics: MetricQueries) -> tuple[str, int, int]:
     """The page as HTML, the number of charts on it and the number of queries it ran."""
     results: dict[str, Result] = {}
     for match in BLOCK.finditer(page.text):
-        kind, name, sql = match.groups()
+        kind, name, text = match.groups()
+        if name in results:
+            raise ReportError(f"{page.source}: two blocks are named {name!r}")
         if kind == "metric":
-            raise ReportError(f"{page.source}: ```metric blocks are reserved for MetricFlow queries and not yet run;"
-                              " query the marts with ```sql")
-        results[name] = _run(con, name, sql, page.params, page.source)
+            results[name] = metrics.run(con, name, text, page)
+        else:
+            results[name] = _run(con, name, text, page.params, page.source)
     body = BLOCK.sub("", page.text)
     pieces: list[Markup] = []
 
@@ -241,28 +280,94 @@ def environment(pages_dir: Path) -> jinja2.Environment:
     )
 
 
-def render_site(warehouse: Path, out: Path, pages_dir: Path, target_dir: Path,
-                diff_path: Path | None = None, progress: Any = None) -> RenderSummary:
-    """Render every page of `pages_dir` into `out`, with assets/site.css beside them."""
-    started = time.monotonic()
-    site = load_site_context(target_dir, diff_path)
-    env = environment(pages_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "assets").mkdir(exist_ok=True)
-    (out / "assets" / "site.css").write_text((ASSETS / "site.css").read_text())
-    written: list[str] = []
-    charts = queries = 0
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        pages = discover(pages_dir, con)
-        pages.sort(key=lambda p: (p.order, p.path))
-        for page in pages:
-            html, page_charts, page_queries = render_page(page, con, env, site, pages)
-            target = out / page.path
+@dataclass
+class _Renderer:
+    """What a process needs to render pages: its own read-only connection, jinja2
+    environment and planned metric queries, made once per process."""
+
+    warehouse: Path
+    out: Path
+    pages_dir: Path
+    target_dir: Path
+    site: SiteContext
+    pages: list[Page]
+
+    def __post_init__(self) -> None:
+        self.env = environment(self.pages_dir)
+        self.metrics = MetricQueries(self.target_dir, self.warehouse)
+        self.con = duckdb.connect(str(self.warehouse), read_only=True)
+
+    def render(self, indices: list[int]) -> list[tuple[str, int, int]]:
+        """Write the pages at `indices`; the path, charts and queries of each."""
+        done = []
+        for i in indices:
+            page = self.pages[i]
+            html, charts, queries = render_page(page, self.con, self.env, self.site, self.pages, self.metrics)
+            target = self.out / page.path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(html)
-            written.append(page.path)
-            charts += page_charts
-            queries += page_queries
+            done.append((page.path, charts, queries))
+        return done
+
+
+_renderer: _Renderer | None = None  # the worker process's renderer
+
+
+def _start_worker(*state: Any) -> None:
+    global _renderer
+    _renderer = _Renderer(*state)
+
+
+def _render_in_worker(indices: list[int]) -> list[tuple[str, int, int]]:
+    assert _renderer is not None
+    return _renderer.render(indices)
+
+
+# Charts cost about a tenth of a second each (matplotlib draws every one twice, to fit it and
+# to write it), so a site of dozens of pages renders on every core, in batches of a few pages.
+PAGES_PER_BATCH = 4
+PARALLEL_FROM_PAGES = 16
+
+
+def render_site(warehouse: Path, out: Path, pages_dir: Path, target_dir: Path,
+                diff_path: Path | None = None, progress: Any = None, workers: int | None = None) -> RenderSummary:
+    """Render every page of `pages_dir` into `out`, with assets/site.css and sort.js beside them,
+    on `workers` processes (default: one per core, for a site large enough to gain from it)."""
+    started = time.monotonic()
+    site = load_site_context(target_dir, diff_path)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "assets").mkdir(exist_ok=True)
+    for asset in ("site.css", "sort.js"):
+        (out / "assets" / asset).write_text((ASSETS / asset).read_text())
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        pages = discover(pages_dir, con)
+    pages.sort(key=lambda p: (p.order, p.path))
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if len(pages) >= PARALLEL_FROM_PAGES else 1
+    batches = [list(range(i, min(i + PAGES_PER_BATCH, len(pages)))) for i in range(0, len(pages), PAGES_PER_BATCH)]
+    state = (warehouse, out, pages_dir, target_dir, site, pages)
+    results: list[tuple[str, int, int]] = []
+
+    def collect(done: list[tuple[str, int, int]]) -> None:
+        results.extend(done)
+        for path, _, _ in done:
             if progress:
-                progress(page.path)
-    return RenderSummary(out, written, charts, time.monotonic() - started, queries)
+                progress(path)
+
+    if workers <= 1:
+        renderer = _Renderer(*state)
+        try:
+            for batch in batches:
+                collect(renderer.render(batch))
+        finally:
+            renderer.con.close()
+    else:
+        # spawn, not fork: a forked child would inherit DuckDB's and MetricFlow's state mid-use
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=state) as pool:
+            for done in pool.map(_render_in_worker, batches):
+                collect(done)
+    order = {page.path: i for i, page in enumerate(pages)}
+    results.sort(key=lambda r: order[r[0]])
+    return RenderSummary(out, [r[0] for r in results], sum(r[1] for r in results), time.monotonic() - started,
+                         sum(r[2] for r in results))
