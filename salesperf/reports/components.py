@@ -331,7 +331,8 @@ def data_table(data: Result, columns: Sequence[str] | None = None, sort: str | N
                title: str | None = None, formats: dict[str, str] | None = None, limit: int | None = None,
                links: dict[str, str] | None = None, labels: dict[str, str] | None = None,
                key: str | None = None) -> Markup:
-    """A table pre-sorted on `sort` (stated above it), every cell with its exact `data-value`.
+    """A table pre-sorted on `sort` (stated above it), every cell with its exact `data-value`,
+    which assets/sort.js reads to sort on a click of a column's header.
     `links` maps a column to a page path pattern, e.g. {'rep_name': 'reps/{rep_id}.html'};
     `key` names a column (shown or not) whose value each row carries as `data-key`."""
     heading = title
@@ -347,7 +348,7 @@ def data_table(data: Result, columns: Sequence[str] | None = None, sort: str | N
         rows = sorted(present, key=lambda r: r[sort], reverse=desc) + missing
     shown = rows[:limit] if limit else rows
     order = (Markup('<p class="sort-note">Sorted by <strong>{}</strong>, {}{}.</p>').format(
-        labels.get(sort, sort), "largest first" if desc else "smallest first",
+        labels.get(sort, sort.replace("_", " ")), "largest first" if desc else "smallest first",
         f"; first {len(shown)} of {len(rows)} rows" if len(shown) < len(rows) else "")
         if sort else Markup('<p class="sort-note">In the order of the query{}.</p>').format(
             f"; first {len(shown)} of {len(rows)} rows" if len(shown) < len(rows) else ""))
@@ -363,9 +364,10 @@ def data_table(data: Result, columns: Sequence[str] | None = None, sort: str | N
             Markup("").join(_cell(row, c, formats.get(c), links.get(c)) for c in columns))
         for row in shown)
     caption = Markup("<h3>{}</h3>").format(heading) if heading else Markup("")
-    return Markup('<div class="table" data-component="data_table" data-query="{}" data-sort="{}">{}{}'
-                  '<div class="scroll"><table><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div></div>').format(
-        data.name, sort or "", caption, order, head, body)
+    return Markup('<div class="table" data-component="data_table" data-query="{}" data-sort="{}" data-rows-shown="{}"'
+                  ' data-rows-total="{}">{}{}<div class="scroll"><table><thead><tr>{}</tr></thead><tbody>{}</tbody>'
+                  '</table></div></div>').format(
+        data.name, sort or "", len(shown), len(rows), caption, order, head, body)
 
 
 def _numeric(data: Result, column: str) -> bool:
