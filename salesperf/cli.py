@@ -6,6 +6,7 @@ import argparse
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -300,7 +301,7 @@ def _report(args: argparse.Namespace) -> int:
     diff = args.diff or next((p for p in (args.out / "metric-diff.json",) if p.exists()), None)
     _say(f"Rendering the reports of {args.pages} from {database} into {args.out}")
     try:
-        summary = render_site(database, args.out, args.pages, args.target_path, diff)
+        summary = render_site(database, args.out, args.pages, args.target_path, diff, workers=args.jobs)
     except ReportError as exc:
         _say(f"error: {exc}")
         return 1
@@ -310,12 +311,29 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _freshness(args: argparse.Namespace) -> None:
+    """Check how fresh the raw tables are, for the data-quality page; a stale source is
+    reported, not fatal, in a demo."""
+    from salesperf.dbt_build import source_freshness
+
+    statuses = source_freshness(_dbt_args(args), database=args.duckdb or duckdb_path())
+    if not statuses:
+        _say("source freshness: dbt could not check it (see logs/dbt.log)")
+        return
+    counts = Counter(statuses.values())
+    _say("source freshness: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    for table, status in sorted(statuses.items()):
+        if status != "pass":
+            _say(f"  {table}: {status}")
+
+
 def _demo(args: argparse.Namespace) -> int:
     status = _generate(args) or _build(args)
     if status:
         return status
+    _freshness(args)
     _say("")
-    args.out, args.pages, args.target_path, args.diff = REPORTS_OUT, REPORTS_PAGES, TARGET_DIR, None
+    args.out, args.pages, args.target_path, args.diff, args.jobs = REPORTS_OUT, REPORTS_PAGES, TARGET_DIR, None, None
     return _report(args)
 
 
@@ -414,6 +432,8 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--pages", type=Path, default=REPORTS_PAGES, help="page folder (default: reports/pages)")
     report.add_argument("--target-path", type=Path, default=TARGET_DIR,
                         help="dbt target folder with manifest.json and semantic_manifest.json (default: target)")
+    report.add_argument("--jobs", type=int, default=None,
+                        help="processes rendering pages (default: one per core for a site of 16 pages or more)")
     report.add_argument("--diff", type=Path, default=None,
                         help="a `salesperf diff --json` file to show (default: metric-diff.json in --out, if any)")
     _warehouse_arg(report, raw_schema=False)

@@ -137,3 +137,22 @@ def build(
     summary = summarize(results_file, bool(result.success))
     summary.notices = notices
     return summary
+
+
+def source_freshness(
+    extra_args: list[str] | None = None,
+    database: Path | None = None,
+    target_path: Path | None = None,
+    project_dir: Path = PROJECT_ROOT,
+) -> dict[str, str]:
+    """`dbt source freshness`: each raw table's status (pass, warn, error, runtime error),
+    also written to sources.json in the target folder, where the report's data-quality page
+    reads it. An empty dict when dbt could not run the check."""
+    sources = (target_path or project_dir / "target") / "sources.json"
+    sources.unlink(missing_ok=True)  # never report an earlier check as this one
+    run_dbt(["source", "freshness", *(extra_args or [])], database, target_path, project_dir)
+    release_warehouse()
+    if not sources.exists():
+        return {}
+    return {result["unique_id"].split(".")[-1]: result["status"]
+            for result in json.loads(sources.read_text()).get("results", [])}
