@@ -3,12 +3,12 @@
 The checker (site_check.py) is tried on a small hand-written site that follows the
 report's layout, which must pass, then on copies of it with one fault each, which must
 each be reported (and nothing else). Last, the demo warehouse's report, rendered by
-`salesperf report`, must pass; its screenshots land in reports/output/screenshots/.
+`salesperf report`, must pass; its screenshots land in reports/output/screenshots/. Its
+tables sort on a click of a header, and read in their stated order with JavaScript off.
 """
 
 from __future__ import annotations
 
-import argparse
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from salesperf.dbt_build import BuildSummary
 from salesperf.settings import PROJECT_ROOT
 from tests.python.helpers import reader_copy
 from tests.python.site_check import LAPTOP, PHONE, check_site
@@ -208,31 +207,23 @@ def test_a_site_without_index_is_reported(chromium_driver: Any, tmp_path: Path) 
     assert ("index.html", "page") in {(p.page, p.kind) for p in report.problems}, report.summary()
 
 
-def _has_command(name: str) -> bool:
-    from salesperf import cli
-
-    commands = [a for a in cli.parser()._actions if isinstance(a, argparse._SubParsersAction)]
-    return any(name in action.choices for action in commands)
-
-
-# Needs `salesperf report` (the static report site), built on another branch: until the
-# two meet this test fails saying the command is missing. It must pass once they are merged.
-def test_demo_report_site_in_browser(request: pytest.FixtureRequest, chromium_driver: Any, tmp_path: Path) -> None:
-    if not _has_command("report"):
-        pytest.fail(
-            "`salesperf report` is missing: the browser check of the demo report site needs the"
-            " report command (salesperf report --duckdb FILE --out FOLDER)",
-            pytrace=False,
-        )
-    built: tuple[Path, BuildSummary] = request.getfixturevalue("built_demo")  # the demo build, once the command is there
-    path, summary = built
+@pytest.fixture(scope="module")
+def demo_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo warehouse's report, rendered by `salesperf report` from a readable copy."""
+    path, summary = request.getfixturevalue("built_demo")
     assert summary.success, summary
     target: Path = request.getfixturevalue("demo_dbt_target")
     from salesperf.cli import main
 
-    out = tmp_path / "site"
-    copy = reader_copy(path, tmp_path / "warehouse")
+    folder = tmp_path_factory.mktemp("browser_site")
+    out = folder / "site"
+    copy = reader_copy(path, folder / "warehouse")
     assert main(["report", "--duckdb", str(copy), "--out", str(out), "--target-path", str(target)]) == 0
+    return out
+
+
+def test_demo_report_site_in_browser(demo_site: Path, chromium_driver: Any) -> None:
+    out = demo_site
     assert (out / "index.html").is_file()
     assert (out / "assets" / "site.css").is_file()
     assert list((out / "reps").glob("*.html")), "no rep pages under reps/"
@@ -240,3 +231,82 @@ def test_demo_report_site_in_browser(request: pytest.FixtureRequest, chromium_dr
     report = check_site(out, SCREENSHOTS, driver=chromium_driver)
     assert report.ok, report.summary()
     assert report.screenshots
+
+
+# The rows of the table of query `reps` as the page now shows them: column -> data-value.
+ROWS = """
+const table = document.querySelector('div.table[data-query="reps"] table');
+return [...table.tBodies[0].rows].map(row => Object.fromEntries(
+    [...row.cells].map(cell => [cell.getAttribute('data-column'), cell.getAttribute('data-value')])));
+"""
+
+
+def _header(driver: Any, column: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    table = driver.find_element(By.CSS_SELECTOR, 'div.table[data-query="reps"]')
+    headers = table.find_elements(By.CSS_SELECTOR, "thead th")
+    cells = table.find_elements(By.CSS_SELECTOR, "tbody tr:first-child td")
+    return headers[[c.get_attribute("data-column") for c in cells].index(column)]
+
+
+def _numbers(rows: list[dict[str, str]], column: str) -> list[float]:
+    """The column's numbers in the order shown; empty cells must come last."""
+    values = [row[column] for row in rows]
+    filled = [v for v in values if v != ""]
+    assert values == filled + [""] * (len(values) - len(filled)), f"empty {column} cells are not last"
+    return [float(v) for v in filled]
+
+
+def _same_rows(a: list[dict[str, str]], b: list[dict[str, str]]) -> bool:
+    return sorted(map(lambda r: sorted(r.items()), a)) == sorted(map(lambda r: sorted(r.items()), b))
+
+
+def test_tables_sort_on_a_click_and_read_in_order_without_javascript(demo_site: Path, chromium_driver: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = chromium_driver
+    page = (demo_site / "ltv.html").as_uri()
+    driver.get_log("browser")  # drop what an earlier page left
+    driver.get(page)
+    served = driver.execute_script(ROWS)
+    assert len(served) >= 5
+    ratios = _numbers(served, "ltv_to_cost_ratio")
+    assert ratios == sorted(ratios, reverse=True), "the table comes pre-sorted, largest first"
+    assert len(set(r["customers_acquired"] for r in served)) > 2, "too few distinct values to see a sort"
+
+    customers = _header(driver, "customers_acquired")
+    customers.find_element(By.CSS_SELECTOR, "button.sort").click()
+    rows = driver.execute_script(ROWS)
+    assert _numbers(rows, "customers_acquired") == sorted(_numbers(rows, "customers_acquired"), reverse=True)
+    assert rows != served and _same_rows(rows, served), "whole rows move, none lost"
+    assert customers.get_attribute("aria-sort") == "descending"
+    assert _header(driver, "ltv_to_cost_ratio").get_attribute("aria-sort") is None
+    note = driver.find_element(By.CSS_SELECTOR, 'div.table[data-query="reps"] .sort-note').text
+    assert "customers acquired" in note and "largest first" in note, note
+
+    customers.find_element(By.CSS_SELECTOR, "button.sort").click()
+    rows = driver.execute_script(ROWS)
+    assert _numbers(rows, "customers_acquired") == sorted(_numbers(rows, "customers_acquired"))
+    assert customers.get_attribute("aria-sort") == "ascending" and _same_rows(rows, served)
+
+    _header(driver, "rep_name").find_element(By.CSS_SELECTOR, "button.sort").click()
+    rows = driver.execute_script(ROWS)
+    names = [r["rep_name"] for r in rows]
+    assert names == sorted(names, key=str.lower) and _same_rows(rows, served)
+    errors = [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    assert not errors, errors
+
+    # Without JavaScript the page still reads: the table in its stated order, the charts drawn,
+    # the headers plain text.
+    driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        driver.get(page)
+        headers = driver.find_elements(By.CSS_SELECTOR, 'div.table[data-query="reps"] thead th')
+        assert headers and not driver.find_elements(By.CSS_SELECTOR, "button.sort")
+        cells = driver.find_elements(By.CSS_SELECTOR, 'div.table[data-query="reps"] td[data-column="ltv_to_cost_ratio"]')
+        assert [c.get_attribute("data-value") for c in cells] == [r["ltv_to_cost_ratio"] for r in served]
+        charts = driver.find_elements(By.CSS_SELECTOR, "figure.chart svg")
+        assert charts and all(c.size["width"] > 0 and c.size["height"] > 0 for c in charts)
+    finally:
+        driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})

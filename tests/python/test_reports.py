@@ -1,8 +1,10 @@
 """The report site: every page renders from the small demo, CRM text stays text, every number
-shown equals the mart value it shows, empty results say "No data", and links resolve."""
+shown equals the mart value it shows (metric blocks planned by MetricFlow included), empty
+results say "No data", and links resolve."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
@@ -14,7 +16,7 @@ from salesperf.dbt_build import BuildSummary
 from salesperf.reports import components, render_site
 from salesperf.reports.data import Result
 from salesperf.settings import REPORTS_PAGES
-from tests.python.helpers import reader_copy
+from tests.python.helpers import SMALL_DEMO_AS_OF, reader_copy
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -68,6 +70,15 @@ def site(built_demo: tuple[Path, BuildSummary], demo_dbt_target: Path,
     return out, copy
 
 
+def _only_the_sort_script(page: Page, name: str) -> None:
+    """The one script a page may hold is the site's own table sorter, loaded from its file:
+    no inline script, so CRM text can never become one."""
+    scripts = page.all("script")
+    assert scripts, f"{name} lost its table sorter"
+    for attrs in scripts:
+        assert (attrs.get("src") or "").endswith("assets/sort.js"), f"{name} has a script element {attrs}"
+
+
 def _pages(out: Path) -> dict[str, Page]:
     return {p.relative_to(out).as_posix(): Page(p.read_text()) for p in sorted(out.rglob("*.html"))}
 
@@ -82,7 +93,7 @@ def test_every_page_renders_with_resolving_links_and_sized_charts(site: tuple[Pa
         reps = {r for (r,) in con.execute("select rep_id from marts.dim_reps where is_rep").fetchall()}
     assert {f"reps/{rep}.html" for rep in reps} <= set(pages)
     assert any(name.startswith("teams/") for name in pages)
-    assert (out / "assets" / "site.css").is_file()
+    assert (out / "assets" / "site.css").is_file() and (out / "assets" / "sort.js").is_file()
     charts = 0
     for name, page in pages.items():
         for attrs in page.all("a") + page.all("link"):
@@ -91,7 +102,7 @@ def test_every_page_renders_with_resolving_links_and_sized_charts(site: tuple[Pa
             target = href.split("#")[0]
             if target:
                 assert (out / name).parent.joinpath(target).resolve().is_file(), f"{name}: {href} leads nowhere"
-        assert not page.all("script"), f"{name} has a script element"
+        _only_the_sort_script(page, name)
         for figure in page.figures:
             svgs = [attrs for tag, attrs in figure if tag == "svg"]
             assert svgs, f"{name}: a chart without an svg"
@@ -100,6 +111,22 @@ def test_every_page_renders_with_resolving_links_and_sized_charts(site: tuple[Pa
     for attrs in (a for p in pages.values() for a in p.all("figure")):
         assert "chart" in (attrs.get("class") or "")
     assert charts > 20
+
+
+def test_pages_rendered_on_several_processes_equal_those_rendered_on_one(site: tuple[Path, Path],
+                                                                        demo_dbt_target: Path, tmp_path: Path) -> None:
+    out, warehouse = site
+    alone = tmp_path / "one_process"
+    summary = render_site(warehouse, alone, REPORTS_PAGES, demo_dbt_target, workers=1)
+    assert sorted(summary.pages) == sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html"))
+
+    def content(html: str) -> str:
+        # chart ids are numbered per process, the footer says the minute of rendering
+        html = re.sub(r"\bc\d+-[\w.-]+", "c-id", html)
+        return re.sub(r"<footer.*?</footer>", "", html, flags=re.S)
+
+    for name in summary.pages:
+        assert content((alone / name).read_text()) == content((out / name).read_text()), name
 
 
 def test_crm_text_renders_as_text(built_demo: tuple[Path, BuildSummary], demo_dbt_target: Path,
@@ -117,7 +144,7 @@ def test_crm_text_renders_as_text(built_demo: tuple[Path, BuildSummary], demo_db
     render_site(copy, out, REPORTS_PAGES, demo_dbt_target)
     for name in ("pipeline.html", f"reps/{rep_id}.html", "activity.html", "index.html"):
         page = Page((out / name).read_text())
-        assert not page.all("script"), name
+        _only_the_sort_script(page, name)
         if name != "index.html":
             assert any(SCRIPT in text for text in page.text), f"{name} lost the CRM text"
     pipeline = Page((out / "pipeline.html").read_text())
@@ -189,6 +216,113 @@ def test_numbers_on_pages_equal_the_marts(site: tuple[Path, Path]) -> None:
     assert _close(values[0] or "", revenue)
 
 
+def _closed_by_month(rows: list[tuple]) -> dict[str, dict[str, float | None]]:
+    """What the win-rate metrics give per close month, worked out from the mart's counts and
+    amounts: months without a closed deal have no row."""
+    out: dict[str, dict[str, float | None]] = {}
+    for month, won, lost, won_amount, lost_amount in rows:
+        if won + lost == 0:
+            continue
+        closed_amount = float(won_amount) + float(lost_amount)
+        out[month.isoformat()] = {
+            "won_opportunities": won, "lost_opportunities": lost, "win_rate": won / (won + lost),
+            "amount_win_rate": float(won_amount) / closed_amount if closed_amount else None,
+        }
+    return out
+
+
+def test_metric_blocks_equal_the_marts(site: tuple[Path, Path]) -> None:
+    """The team's win rate trend and each rep's closed deals come from ```metric blocks
+    (MetricFlow over the semantic manifest); the rep page's query binds the rep as a parameter."""
+    out, warehouse = site
+    monthly = ("select month_start, sum(won), sum(lost), sum(won_amount), sum(lost_amount)"
+               " from marts.rep_win_rate_monthly {} group by 1")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        team = _closed_by_month(con.execute(monthly.format("")).fetchall())
+        reps = [r for (r,) in con.execute("select rep_id from marts.dim_reps where is_rep order by rep_id").fetchall()]
+        per_rep = {rep: _closed_by_month(con.execute(monthly.format("where rep_id = $rep"), {"rep": rep}).fetchall())
+                   for rep in reps}
+
+    def shown(page: str, query: str) -> dict[str, dict[str, str]]:
+        rows = _cells((out / page).read_text(), query)
+        return {row.pop("metric_time__month"): row for row in rows}
+
+    rows = shown("team_overview.html", "win_rate")
+    assert set(rows) == set(team) and len(team) >= 5
+    for month, row in rows.items():
+        for column in ("won_opportunities", "lost_opportunities", "win_rate"):
+            assert _close(row[column], team[month][column]), (month, column)
+    checked = 0
+    for rep in reps:
+        rows = shown(f"reps/{rep}.html", "closed")
+        assert set(rows) == set(per_rep[rep]), rep
+        for month, row in rows.items():
+            for column, value in per_rep[rep][month].items():
+                assert _close(row[column], value), (rep, month, column)
+                checked += 1
+    assert checked > 100
+
+
+def test_a_bad_metric_block_names_the_page_and_the_problem(site: tuple[Path, Path], demo_dbt_target: Path,
+                                                             tmp_path: Path) -> None:
+    from salesperf.reports import ReportError
+
+    _, warehouse = site
+    cases = {
+        "--metrics no_such_metric --group-by metric_time__month": "no_such_metric",
+        "--metrics win_rate --group-by no_such_dimension": "no_such_dimension",
+        "--metrics win_rate --limit many": "--limit",
+        "--group-by metric_time__month": "--metrics",
+    }
+    for arguments, words in cases.items():
+        pages = tmp_path / f"pages{len(words)}{abs(hash(arguments))}"
+        pages.mkdir()
+        (pages / "bad.md").write_text(f"# Bad\n\n```metric trend\n{arguments}\n```\n\n{{{{ data_table(trend) }}}}\n")
+        with pytest.raises(ReportError) as failure:
+            render_site(warehouse, tmp_path / "out", pages, demo_dbt_target)
+        message = str(failure.value)
+        assert "bad.md" in message and "'trend'" in message and words in message, message
+    pages = tmp_path / "no_manifest"
+    pages.mkdir()
+    (pages / "p.md").write_text("```metric trend\n--metrics win_rate\n```\n")
+    with pytest.raises(ReportError, match="semantic_manifest.json"):
+        render_site(warehouse, tmp_path / "out", pages, tmp_path / "empty_target")
+
+
+def test_source_freshness_shows_on_the_data_quality_page(built_demo: tuple[Path, BuildSummary],
+                                                          demo_dbt_target: Path, tmp_path: Path) -> None:
+    """Loads two and five days old make account warn and task fail against the sources'
+    thresholds (warn after 1 day, error after 3); the page lists every checked table."""
+    import shutil
+    from datetime import datetime, timedelta, timezone
+
+    from salesperf.dbt_build import source_freshness
+
+    warehouse, _ = built_demo
+    copy = reader_copy(warehouse, tmp_path / "stale")
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    with duckdb.connect(str(copy)) as con:
+        tables = [t for (t,) in con.execute(
+            "select table_name from information_schema.columns where table_schema = 'raw'"
+            " and column_name = '_loaded_at'").fetchall()]
+        for table in tables:
+            con.execute(f'update raw."{table}" set _loaded_at = ?', [now - timedelta(minutes=30)])
+        con.execute("update raw.account set _loaded_at = ?", [now - timedelta(days=2)])
+        con.execute("update raw.task set _loaded_at = ?", [now - timedelta(days=5)])
+    target = tmp_path / "target"
+    shutil.copytree(demo_dbt_target, target)
+    statuses = source_freshness(["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], database=copy, target_path=target)
+    checked = {"account", "opportunity", "opportunity_history", "opportunity_line_item", "task", "event", "lead"}
+    assert statuses == {t: "warn" if t == "account" else "error" if t == "task" else "pass" for t in checked}
+    out = tmp_path / "site"
+    render_site(copy, out, REPORTS_PAGES, target)
+    page = (out / "data_quality.html").read_text()
+    rows = dict(re.findall(r"<tr><td>crm\.(\w+)</td><td>([\w ]+)</td>", page))
+    assert rows == statuses
+    hours = re.search(r"<td>crm\.task</td>.*?data-value=\"([\d.]+)\"", page).group(1)
+    assert abs(float(hours) - 120) < 1
+
+
 def test_empty_results_say_no_data() -> None:
     empty = Result("nothing", ["month_start", "value", "previous", "stage"])
     for html in (
@@ -220,20 +354,32 @@ def test_a_warehouse_without_quotas_renders_no_data(built_demo: tuple[Path, Buil
     assert any(a.get("data-component") == "gauge" for a in overview.all("div") if a.get("class") == "no-data")
 
 
-def test_exposures_list_the_marts_each_page_reads() -> None:
-    import re
-
+def test_exposures_list_the_marts_each_page_reads(demo_dbt_target: Path, site: tuple[Path, Path]) -> None:
+    """A page reads the marts its SQL names and those MetricFlow's SQL for its metric blocks reads."""
     import yaml
 
+    from salesperf.reports.engine import BLOCK
+    from salesperf.semantic_layer import SemanticLayer, parse_query
     from salesperf.settings import PROJECT_ROOT
 
     exposures = yaml.safe_load((PROJECT_ROOT / "models" / "exposures.yml").read_text())["exposures"]
-    declared = {e["name"]: {re.sub(r"ref\('(\w+)'\)", r"\1", d) for d in e["depends_on"]} for e in exposures}
+    declared = {e["name"]: {m for d in e["depends_on"] for m in re.findall(r"ref\('(\w+)'\)", d)} for e in exposures}
+    declared_metrics = {e["name"]: {m for d in e["depends_on"] for m in re.findall(r"metric\('(\w+)'\)", d)}
+                        for e in exposures}
     sources = {"index": "home", "reps/[rep_id]": "rep_pages", "teams/[team_id]": "team_pages"}
+    layer = SemanticLayer(demo_dbt_target, site[1])
     for page in REPORTS_PAGES.rglob("*.md"):
         name = page.relative_to(REPORTS_PAGES).with_suffix("").as_posix()
-        read = set(re.findall(r"marts\.(\w+)", page.read_text()))
+        text = page.read_text()
+        read = set(re.findall(r"marts\.(\w+)", BLOCK.sub("", text)))
+        metrics: set[str] = set()
+        for kind, _, body in BLOCK.findall(text):
+            sql = body if kind == "sql" else layer.sql(parse_query(body))
+            read |= set(re.findall(r'marts"?\."?(\w+)', sql))
+            if kind == "metric":
+                metrics |= set(parse_query(body).metric_names or [])
         if not read:
             continue
         exposure = sources.get(name, name)
+        assert declared_metrics.get(exposure, set()) == metrics, f"{page.name}: exposure {exposure} metrics"
         assert declared.get(exposure) == read, f"{page.name}: exposure {exposure} should list {sorted(read)}"
