@@ -424,9 +424,9 @@ def parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser(
         "report", help="render the report pages (reports/pages/*.md) into a static site from the marts",
-        description="Runs each page's SQL blocks against the marts (the warehouse opened read-only), draws its"
-        " components as inline SVG and writes static HTML with one stylesheet: every link relative, no"
-        " JavaScript, readable from file:// and offline.",
+        description="Runs each page's SQL blocks against the marts (the warehouse opened read-only) and its metric"
+        " blocks through MetricFlow, draws its components as inline SVG and writes static HTML with one"
+        " stylesheet: every link relative, no JavaScript needed to read it, readable from file:// and offline.",
     )
     report.add_argument("--out", type=Path, default=REPORTS_OUT, help="site folder (default: reports/output)")
     report.add_argument("--pages", type=Path, default=REPORTS_PAGES, help="page folder (default: reports/pages)")
