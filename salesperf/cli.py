@@ -191,9 +191,28 @@ def _dbt_args(args: argparse.Namespace) -> list[str]:
     return ["--target", "postgres", *args.dbt_args] if args.target == "postgres" else list(args.dbt_args)
 
 
+def _scheduled_run(args: argparse.Namespace, freshness: bool, validation: bool, reports: bool) -> int:
+    from salesperf.scheduled_run import RunOptions, scheduled_run
+
+    options = RunOptions(args.duckdb or duckdb_path(), list(args.dbt_args), freshness=freshness,
+                         validation=validation, reports=reports)
+    return int(scheduled_run(options, _say))
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.target == "postgres":
+        _say("error: salesperf run publishes a DuckDB warehouse; on PostgreSQL use ./run build --target postgres")
+        return 4
+    return _scheduled_run(args, freshness=not args.skip_freshness, validation=not args.skip_validation,
+                          reports=not args.skip_reports)
+
+
 def _build(args: argparse.Namespace) -> int:
     from salesperf.dbt_build import build
 
+    if args.target != "postgres":
+        # built and tested in a work copy, published only when every test passed
+        return _scheduled_run(args, freshness=False, validation=False, reports=False)
     database = args.duckdb or duckdb_path()
     dbt_args = _dbt_args(args)
     started = time.monotonic()
@@ -372,13 +391,31 @@ def parser() -> argparse.ArgumentParser:
     load.set_defaults(run=_load)
 
     build = commands.add_parser(
-        "build", help="dbt build on the warehouse, with a summary; other options go to dbt (--vars, --select, ...)"
+        "build", help="dbt build in a work copy of the warehouse, published when every test passed, with a"
+        " summary; other options go to dbt (--vars, --select, ...)"
     )
     # Any option salesperf does not know goes to dbt build: --vars, --select, --full-refresh...
     build.set_defaults(dbt_args=[])
     _warehouse_arg(build)
     _target_arg(build)
     build.set_defaults(run=_build)
+
+    run = commands.add_parser(
+        "run", help="the scheduled job: source freshness, build, tests, validation, publish, report site",
+        description="Checks source freshness (stopping before the build when a raw table is past its error"
+        " threshold), builds and tests the project and validates the marts in a work copy of the warehouse,"
+        " publishes the copy over the warehouse in one rename when all passed, then renders the report site."
+        " A failed or killed run leaves the published warehouse as it was. Options salesperf does not know go"
+        " to dbt (--vars, --select, ...). Exit status: 0 published, 1 build or tests failed, 2 validation"
+        " failed, 3 a source is stale, 4 the run could not start, 5 published but the report did not render."
+        " Each run's log is kept in logs/runs/.",
+    )
+    run.add_argument("--skip-freshness", action="store_true", help="build even when a source is stale")
+    run.add_argument("--skip-validation", action="store_true", help="publish without validating the marts")
+    run.add_argument("--skip-reports", action="store_true", help="do not render the report site")
+    _warehouse_arg(run, raw_schema=False)
+    _target_arg(run)
+    run.set_defaults(run=_run, dbt_args=[])
 
     diff = commands.add_parser(
         "diff",
@@ -449,13 +486,40 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     root = parser()
-    # dbt's own options (--vars, --select, ...) may come before or after ours on `build` and `diff`
+    # dbt's own options (--vars, --select, ...) may come before or after ours on build, run and diff
     args, unknown = root.parse_known_args(argv)
     if unknown:
-        if args.command not in ("build", "diff"):
+        if args.command not in ("build", "run", "diff"):
             root.error(f"unrecognized arguments: {' '.join(unknown)}")
         args.dbt_args = unknown
-    return args.run(args)
+    try:
+        return args.run(args)
+    except Exception as exc:  # noqa: BLE001 - known failures get one line; anything else keeps its traceback
+        message = known_failure(exc)
+        if message is None:
+            raise
+        _say(f"error: {message}")
+        return 4
+
+
+def known_failure(exc: BaseException) -> str | None:
+    """One line for a failure a user can act on: a warehouse another process is writing, a
+    path that cannot be written, a bad option value."""
+    import duckdb
+
+    text = str(exc).strip()
+    if isinstance(exc, duckdb.IOException) and "lock" in text.lower():
+        holder = text.split("Conflicting lock is held in", 1)[-1].split(". See", 1)[0].strip() \
+            if "Conflicting lock" in text else "another process"
+        return (f"the warehouse is open for writing in {holder}; wait for it to finish (a BI tool reading it"
+                " does not block a run, a load or build that writes it directly does)")
+    if isinstance(exc, PermissionError | FileNotFoundError | IsADirectoryError | NotADirectoryError):
+        return f"{exc.strerror}: {exc.filename}"
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.strerror}: {exc.filename}"
+    if isinstance(exc, ValueError) and text.startswith("--vars"):
+        return text
+    return None
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import yaml
+
 from salesperf.settings import PROFILES_DIR, PROJECT_ROOT, duckdb_path
 
 
@@ -46,6 +48,29 @@ class BuildSummary:
         lines += [f"  FAILED {name}" for name in self.failures]
         lines += [f"WARNING {notice}" for notice in self.notices]
         return lines
+
+
+def with_vars(dbt_args: list[str], extra: dict[str, Any]) -> list[str]:
+    """dbt's arguments with one `--vars`: the vars a user gave (YAML, as dbt reads them)
+    merged with `extra`, serialized once. dbt keeps only the last `--vars` it is given, so
+    two would silently drop one set."""
+    given: dict[str, Any] = {}
+    rest: list[str] = []
+    words = iter(dbt_args)
+    for word in words:
+        if word == "--vars" or word.startswith("--vars="):
+            text = word.partition("=")[2] if "=" in word else next(words, "")
+            try:
+                parsed = yaml.safe_load(text) if text.strip() else {}
+            except yaml.YAMLError as exc:
+                raise ValueError(f"--vars is not YAML: {text!r} ({exc.problem})") from exc
+            if not isinstance(parsed, dict):
+                raise ValueError(f"--vars must be a mapping such as \"{{as_of: '2026-06-30'}}\", got {text!r}")
+            given.update(parsed)
+        else:
+            rest.append(word)
+    merged = {**given, **extra}
+    return [*rest, "--vars", json.dumps(merged, default=str)] if merged else rest
 
 
 def dbt_environment(database: Path | None = None) -> None:

@@ -69,9 +69,10 @@ def test_query_prints_rows_and_reports_bad_sql(tmp_path: Path, capsys: pytest.Ca
 def test_build_passes_dbt_options_through(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """dbt's own options reach dbt whether they come first or last."""
     db = tmp_path / "w.duckdb"
+    main(["load", str(tmp_path), "--duckdb", str(db)])  # an empty folder: every raw table created empty
     status = main(["build", "--select", "stage_catalogue", "--duckdb", str(db), "--vars", "{as_of: '2026-01-01'}"])
     out = capsys.readouterr().out
     assert status == 0, out
-    assert "dbt build succeeded" in out and "seeds loaded: 1" in out
+    assert "dbt build: pass" in out and "seeds loaded: 1" in out and "published build" in out
     with pytest.raises(SystemExit):
         main(["load", str(tmp_path), "--select", "x"])

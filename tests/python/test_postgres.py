@@ -506,8 +506,6 @@ def test_cli_build_passes_the_postgres_target_to_dbt(
     assert main(["build", "--target", "postgres"]) == 0
     assert calls[-1][:2] == ["--target", "postgres"]
     assert f"warehouse: PostgreSQL database cli on 127.0.0.1:{postgres_server.port}" in capsys.readouterr().out
-    assert main(["build"]) == 0
-    assert "--target" not in calls[-1]
 
 
 def test_cli_says_when_postgres_cannot_be_reached(

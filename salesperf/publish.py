@@ -1,0 +1,170 @@
+"""Write-audit-publish on the embedded DuckDB warehouse.
+
+BI tools read the published file (DUCKDB_PATH). A run never opens it for writing: it copies
+the file into a work folder beside it, builds, tests and validates the copy there, and
+publishes it with one atomic rename over the published file. So:
+
+- readers never meet a lock held by a build, and never see a half-built mart: a connection
+  opened before the rename keeps reading the previous build (the old file stays alive for
+  it), one opened after reads the new build, whole;
+- a failed run, or a process killed at any point, leaves the published file as it was: the
+  rename is the only step that touches it, and either happened or did not;
+- the work copy keeps the published file's name, in another folder, because DuckDB names
+  the catalog after the file and views store catalog-qualified names: after the rename
+  they still resolve.
+
+`marts.build_log` in the published file lists every build published, newest last.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+WORK_FOLDER = ".salesperf-build"
+
+BUILD_LOG_COLUMNS = {
+    "build_id": "varchar",
+    "as_of": "timestamp",
+    "built_at": "timestamp",
+    "published_at": "timestamp",
+    "models": "integer",
+    "data_tests": "integer",
+    "expectations": "integer",
+    "project_version": "varchar",
+}
+
+
+class PublishError(Exception):
+    """A run that cannot start or publish, with what to do about it."""
+
+
+def new_build_id(now: datetime | None = None) -> str:
+    """Sortable and unique: the UTC start of the run and a random tail."""
+    moment = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{moment}-{secrets.token_hex(4)}"
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+@dataclass
+class DuckDbPublication:
+    """The published warehouse file and the work copy a run builds in."""
+
+    published: Path
+
+    @property
+    def work_folder(self) -> Path:
+        return self.published.parent / WORK_FOLDER
+
+    @property
+    def work(self) -> Path:
+        return self.work_folder / self.published.name
+
+    @property
+    def lock_file(self) -> Path:
+        return self.published.parent / f".{self.published.name}.lock"
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One run or load at a time on a warehouse: a load landing in the published file
+        while a run builds its copy would be overwritten by the publish."""
+        try:
+            handle = self.lock_file.open("a")
+        except OSError as exc:
+            raise PublishError(f"cannot create the lock file {self.lock_file}: {exc.strerror}") from exc
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise PublishError(
+                    f"another run or load is using {self.published} (it holds {self.lock_file});"
+                    " wait for it to finish") from exc
+            yield
+        finally:
+            handle.close()  # closing releases the lock, also when the process is killed
+
+    def prepare(self) -> Path:
+        """A fresh work copy of the published file; what an earlier killed run left is removed."""
+        if not self.published.exists():
+            raise PublishError(f"no warehouse at {self.published}: load the raw tables (./run load) or"
+                               " generate demo data (./run generate) first")
+        if _wal(self.published).exists():
+            self._recover_published()
+        self.discard()
+        try:
+            self.work_folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.published, self.work)
+        except OSError as exc:
+            raise PublishError(f"cannot copy {self.published} into {self.work_folder}: {exc.strerror}") from exc
+        return self.work
+
+    def _recover_published(self) -> None:
+        """A write to the published file stopped before it was checkpointed (a load killed
+        mid-way): let DuckDB replay or drop it, so the copy starts from a whole file."""
+        try:
+            duckdb.connect(str(self.published)).close()  # opening recovers, closing checkpoints
+        except duckdb.IOException as exc:
+            raise PublishError(
+                f"{self.published} has an unfinished write ({_wal(self.published).name}) and is open in another"
+                " process; close the programs reading it and run again") from exc
+
+    def record(self, build: dict[str, Any]) -> None:
+        """Add the build to marts.build_log in the work copy, so it is published with it."""
+        columns = ", ".join(f"{name} {kind}" for name, kind in BUILD_LOG_COLUMNS.items())
+        values = [build.get(name) for name in BUILD_LOG_COLUMNS]
+        with duckdb.connect(str(self.work)) as con:
+            con.execute("create schema if not exists marts")
+            con.execute(f"create table if not exists marts.build_log ({columns})")
+            placeholders = ", ".join("?" for _ in values)
+            con.execute(f"insert into marts.build_log ({', '.join(BUILD_LOG_COLUMNS)}) values ({placeholders})",
+                        values)
+            con.execute("checkpoint")
+
+    def publish(self) -> None:
+        """Replace the published file by the work copy in one rename."""
+        if _wal(self.work).exists():
+            raise PublishError(f"{self.work} was not closed cleanly; not publishing it")
+        try:
+            _fsync(self.work)
+            os.replace(self.work, self.published)
+            _fsync(self.published.parent)
+        except OSError as exc:
+            raise PublishError(f"cannot publish {self.work} as {self.published}: {exc.strerror}") from exc
+        self.discard()
+
+    def discard(self) -> None:
+        shutil.rmtree(self.work_folder, ignore_errors=True)
+
+
+def build_log(warehouse: Path) -> list[dict[str, Any]]:
+    """The published builds, oldest first (empty before the first publish)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        exists = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts'"
+            " and table_name = 'build_log'").fetchone()[0]
+        if not exists:
+            return []
+        cursor = con.execute("select * from marts.build_log order by published_at")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]

@@ -1,0 +1,234 @@
+"""The scheduled job in one command: source freshness -> build (models, data tests, unit
+tests, the quarantine threshold) -> validation of the marts -> publish -> report site.
+
+Everything up to the publish happens in a work copy of the warehouse (salesperf.publish),
+so a run that stops at any step, or is killed, leaves the published marts as they were.
+Each step prints one line as it ends; the run ends with one line saying what happened, and
+its exit status says the same (Outcome). A log of each run is kept in logs/runs/.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from salesperf.publish import DuckDbPublication, PublishError, build_log, new_build_id
+from salesperf.settings import PROJECT_ROOT, REPORTS_OUT, REPORTS_PAGES, TARGET_DIR
+
+RUN_LOGS = PROJECT_ROOT / "logs" / "runs"
+
+
+class Outcome(IntEnum):
+    """The exit status of a run."""
+
+    PUBLISHED = 0
+    BUILD_FAILED = 1  # a model, a data test or the quarantine threshold failed
+    VALIDATION_FAILED = 2  # an expectation on the marts failed
+    STALE_SOURCE = 3  # a raw table is past its freshness error threshold
+    CANNOT_START = 4  # no warehouse, another run holds it, a path not writable, a bad option
+    REPORT_FAILED = 5  # published, but the report site did not render
+
+
+@dataclass
+class RunOptions:
+    warehouse: Path
+    dbt_args: list[str] = field(default_factory=list)
+    vars: dict[str, Any] = field(default_factory=dict)
+    freshness: bool = True
+    validation: bool = True
+    reports: bool = True
+    reports_out: Path = REPORTS_OUT
+    log_dir: Path = RUN_LOGS
+
+
+@dataclass
+class Step:
+    name: str
+    status: str
+    seconds: float
+    detail: str = ""
+
+
+@dataclass
+class RunRecord:
+    build_id: str
+    warehouse: str
+    started_at: str
+    steps: list[Step] = field(default_factory=list)
+    outcome: str = ""
+    exit_status: int = 0
+    message: str = ""
+
+
+class _Stop(Exception):
+    def __init__(self, outcome: Outcome, message: str) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
+class _Run:
+    """One run's steps and what they found, for the build log and the run log."""
+
+    def __init__(self, options: RunOptions, say: Callable[[str], None]) -> None:
+        self.options = options
+        self.say = say
+        self.build_id = new_build_id()
+        self.publication = DuckDbPublication(options.warehouse)
+        self.record = RunRecord(self.build_id, str(options.warehouse),
+                                datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.total = 3 + options.freshness + options.validation + options.reports  # copy, build, publish
+        self.done = 0
+        self.models: int | None = None
+        self.data_tests: int | None = None
+        self.expectations: int | None = None
+
+    def step(self, name: str, action: Callable[[], tuple[str, str]]) -> None:
+        self.done += 1
+        began = time.monotonic()
+        self.say(f"[{self.done}/{self.total}] {name} ...")
+        try:
+            status, detail = action()
+        except _Stop as stop:
+            self.record.steps.append(Step(name, "failed", round(time.monotonic() - began, 1), str(stop)))
+            self.say(f"[{self.done}/{self.total}] {name}: FAILED after {time.monotonic() - began:.1f} s")
+            raise
+        seconds = time.monotonic() - began
+        self.record.steps.append(Step(name, status, round(seconds, 1), detail))
+        self.say(f"[{self.done}/{self.total}] {name}: {status} in {seconds:.1f} s" + (f" ({detail})" if detail else ""))
+
+    def copy(self) -> tuple[str, str]:
+        work = self.publication.prepare()
+        return "done", f"{work.stat().st_size / 1e6:,.0f} MB"
+
+    def freshness(self) -> tuple[str, str]:
+        from salesperf.dbt_build import source_freshness, with_vars
+
+        statuses = source_freshness(with_vars(self.options.dbt_args, self.options.vars),
+                                    database=self.publication.work)
+        if not statuses:
+            raise _Stop(Outcome.BUILD_FAILED, "dbt could not check source freshness (see logs/dbt.log)")
+        stale = sorted(t for t, s in statuses.items() if s in ("error", "runtime error"))
+        warned = sorted(t for t, s in statuses.items() if s == "warn")
+        if stale:
+            raise _Stop(Outcome.STALE_SOURCE, "raw tables past their freshness error threshold, so nothing was"
+                        " built: " + ", ".join(f"{t} ({statuses[t]})" for t in stale))
+        if warned:
+            return "warn", f"past the warning threshold: {', '.join(warned)}"
+        return "pass", f"{len(statuses)} tables fresh"
+
+    def build(self) -> tuple[str, str]:
+        from salesperf.dbt_build import build, with_vars
+
+        summary = build(with_vars(self.options.dbt_args, {**self.options.vars, "build_id": self.build_id}),
+                        database=self.publication.work)
+        for line in summary.lines():
+            self.say(f"      {line}")
+        if not summary.success:
+            failures = "; ".join(summary.failures[:5]) + ("; ..." if len(summary.failures) > 5 else "")
+            raise _Stop(Outcome.BUILD_FAILED, f"dbt build failed: {failures or 'see logs/dbt.log'}")
+        self.models, self.data_tests = summary.count("model", "success"), summary.count("test", "pass", "warn")
+        warned = summary.count("test", "warn")
+        return "pass", f"{self.models} models, {self.data_tests} data tests" + (f", {warned} warned" if warned else "")
+
+    def validate(self) -> tuple[str, str]:
+        from salesperf.validation import validate_marts
+
+        docs = self.options.reports_out / "data_docs" if self.options.reports else None
+        result = validate_marts(self.publication.work, previous=self.publication.published, docs_dir=docs)
+        if not result.ok:
+            raise _Stop(Outcome.VALIDATION_FAILED, "validation of the marts failed: " + result.summary())
+        self.expectations = result.evaluated
+        return "pass", f"{result.evaluated} expectations"
+
+    def publish(self) -> tuple[str, str]:
+        import duckdb
+
+        with duckdb.connect(str(self.publication.work), read_only=True) as con:
+            try:
+                as_of = con.execute("select max(as_of) from marts.dim_reps").fetchone()[0]
+            except duckdb.Error:  # a build of a selection without the marts
+                as_of = None
+        self.publication.record({
+            "build_id": self.build_id,
+            "as_of": as_of,
+            "built_at": datetime.fromisoformat(self.record.started_at).replace(tzinfo=None),
+            "published_at": datetime.now(timezone.utc).replace(tzinfo=None),
+            "models": self.models,
+            "data_tests": self.data_tests,
+            "expectations": self.expectations,
+            "project_version": _project_version(),
+        })
+        self.publication.publish()
+        return "done", f"{len(build_log(self.options.warehouse))} builds in marts.build_log"
+
+    def reports(self) -> tuple[str, str]:
+        from salesperf.reports import ReportError, render_site
+
+        try:
+            summary = render_site(self.options.warehouse, self.options.reports_out, REPORTS_PAGES, TARGET_DIR)
+        except ReportError as exc:
+            raise _Stop(Outcome.REPORT_FAILED, f"the report site did not render: {exc}") from exc
+        return "done", f"{len(summary.pages)} pages in {self.options.reports_out}"
+
+
+def scheduled_run(options: RunOptions, say: Callable[[str], None] = print) -> Outcome:
+    """Run every step; publish only when all before it passed. Returns the outcome."""
+    started = time.monotonic()
+    run = _Run(options, say)
+    record = run.record
+    say(f"Run {run.build_id} on {options.warehouse}")
+    outcome = Outcome.PUBLISHED
+    try:
+        with run.publication.exclusive():
+            run.step("copy the published warehouse", run.copy)
+            if options.freshness:
+                run.step("source freshness", run.freshness)
+            run.step("dbt build", run.build)
+            if options.validation:
+                run.step("validate the marts", run.validate)
+            run.step("publish", run.publish)
+        record.message = f"published build {run.build_id} to {options.warehouse}"
+    except (_Stop, PublishError) as exc:
+        outcome = exc.outcome if isinstance(exc, _Stop) else Outcome.CANNOT_START
+        record.message = f"{exc}; the published warehouse is unchanged"
+        run.publication.discard()
+    if outcome is Outcome.PUBLISHED and options.reports:
+        try:
+            run.step("render the report site", run.reports)
+        except _Stop as stop:
+            outcome = stop.outcome
+            record.message += f"; {stop}"
+    record.outcome, record.exit_status = outcome.name.lower(), int(outcome)
+    log = _write_log(options.log_dir, record)
+    say(("" if outcome is Outcome.PUBLISHED else "error: ") + record.message)
+    say(f"  {time.monotonic() - started:.0f} s in all; exit status {int(outcome)} ({outcome.name.lower()});"
+        f" log: {log}")
+    return outcome
+
+
+def _project_version() -> str | None:
+    """The project's commit, when it runs from a git checkout."""
+    try:
+        result = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=PROJECT_ROOT,
+                                capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None
+
+
+def _write_log(folder: Path, record: RunRecord) -> Path:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{record.build_id}.json"
+        data = {**record.__dict__, "steps": [s.__dict__ for s in record.steps]}
+        path.write_text(json.dumps(data, indent=2, default=str) + "\n")
+        return path
+    except OSError as exc:
+        return Path(f"(not written: {exc.strerror})")

@@ -1,0 +1,205 @@
+"""Write-audit-publish, proved by doing the faults: a reader polling the published warehouse
+during a build (and a BI connection held open across it) never meets a lock error or a
+mix of builds; a run killed while copying, building or publishing leaves the published
+file openable and unchanged, and the next run succeeds; a build whose tests fail publishes
+nothing. The runs are real `salesperf` processes on the small demo."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from salesperf.demo import generate
+from salesperf.publish import WORK_FOLDER, build_log
+from salesperf.warehouse import connect
+from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
+
+AS_OF = f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"
+QUICK_RUN = ["run", "--skip-freshness", "--skip-validation", "--skip-reports", "--vars", AS_OF]
+
+
+def salesperf(args: list[str], warehouse: Path, **popen: object) -> subprocess.Popen[str]:
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "salesperf", *args, "--duckdb", str(warehouse)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)  # type: ignore[call-overload]
+
+
+def run_to_end(args: list[str], warehouse: Path) -> tuple[int, str]:
+    process = salesperf(args, warehouse)
+    output, _ = process.communicate(timeout=900)
+    return process.returncode, output
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def mart_builds(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Each mart's build ids, read in one transaction of one connection."""
+    marts = [t for (t,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts'"
+        " and table_name <> 'build_log' order by 1").fetchall()]
+    con.execute("begin transaction")
+    try:
+        return {m: {b for (b,) in con.execute(f"select distinct build_id from marts.{m}").fetchall()} for m in marts}
+    finally:
+        con.execute("rollback")
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo's raw tables, built and published once."""
+    path = tmp_path_factory.mktemp("published") / "warehouse.duckdb"
+    with connect(path) as con:
+        generate(SMALL_DEMO, con, "raw")
+    status, output = run_to_end(["build", "--vars", AS_OF], path)
+    assert status == 0, output
+    return path
+
+
+def fresh_copy(published: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / published.name
+    shutil.copyfile(published, copy)
+    return copy
+
+
+READER = """
+import json, sys, time, duckdb
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from tests.python.test_publish import mart_builds
+path, stop = sys.argv[1], Path(sys.argv[2])
+polls = []
+while not stop.exists():
+    try:
+        with duckdb.connect(path, read_only=True) as con:
+            builds = mart_builds(con)
+        polls.append({"builds": sorted(set().union(*builds.values())), "mixed": [m for m, b in builds.items() if len(b) != 1]})
+    except Exception as exc:
+        polls.append({"error": f"{type(exc).__name__}: {exc}"})
+    time.sleep(0.2)
+print(json.dumps(polls))
+"""
+
+
+def test_readers_during_a_build_see_one_whole_build_and_no_lock(published: Path, tmp_path: Path) -> None:
+    warehouse = fresh_copy(published, tmp_path)
+    first = build_log(warehouse)[-1]["build_id"]
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse), str(stop), str(Path.cwd())],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a BI tool's connection, open across the whole build
+    held = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        status, output = run_to_end(["build", "--vars", AS_OF], warehouse)
+        assert status == 0, output
+        assert set().union(*mart_builds(held).values()) == {first}, "an open connection keeps its build"
+    finally:
+        held.close()
+        stop.touch()
+    polls = json.loads(reader.communicate(timeout=120)[0])
+    errors = [p["error"] for p in polls if "error" in p]
+    assert not errors, errors[:3]
+    assert len(polls) > 20
+    assert not [p for p in polls if p["mixed"] or len(p["builds"]) != 1], "a poll saw a mix of builds"
+    second = build_log(warehouse)[-1]["build_id"]
+    assert second != first
+    seen = [p["builds"][0] for p in polls]
+    assert seen[0] == first and seen[-1] == second
+    assert seen == sorted(seen, key=lambda b: b == second), "readers went back to the old build"
+    assert [b["build_id"] for b in build_log(warehouse)] == [first, second]
+    assert not (warehouse.parent / WORK_FOLDER).exists()
+
+
+def kill_at(warehouse: Path, step: str, delay: float) -> str:
+    """Start a run, kill -9 it `delay` seconds after it starts `step`; what it printed."""
+    process = salesperf(QUICK_RUN, warehouse)
+    assert process.stdout is not None
+    printed = []
+    for line in process.stdout:
+        printed.append(line)
+        if f"] {step} ..." in line:
+            time.sleep(delay)
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "".join(printed)
+    return "".join(printed)
+
+
+def test_a_run_killed_at_any_step_leaves_the_published_warehouse_unchanged(published: Path, tmp_path: Path) -> None:
+    warehouse = fresh_copy(published, tmp_path)
+    before = digest(warehouse)
+    log = build_log(warehouse)
+    for step, delay in (("copy the published warehouse", 0.0), ("dbt build", 2.0), ("dbt build", 20.0)):
+        printed = kill_at(warehouse, step, delay)
+        assert digest(warehouse) == before, f"killed in {step} after {delay} s:\n{printed}"
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            assert all(len(b) == 1 for b in mart_builds(con).values())
+    # killed as it publishes: the published file is either the one before, or the new build, whole
+    kill_at(warehouse, "publish", 0.0)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        builds = set().union(*mart_builds(con).values())
+    assert len(builds) == 1
+    if digest(warehouse) != before:
+        assert build_log(warehouse)[-1]["build_id"] == builds.pop() and len(build_log(warehouse)) == len(log) + 1
+    status, output = run_to_end(QUICK_RUN, warehouse)
+    assert status == 0, output
+    assert not (warehouse.parent / WORK_FOLDER).exists()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert set().union(*mart_builds(con).values()) == {build_log(warehouse)[-1]["build_id"]}
+
+
+def test_a_build_whose_tests_fail_publishes_nothing(published: Path, tmp_path: Path) -> None:
+    """An opportunity table landed empty: every history row and line item is quarantined as
+    belonging to an unknown deal, the quarantine threshold fails, and the marts stay."""
+    warehouse = fresh_copy(published, tmp_path)
+    with connect(warehouse) as con:
+        con.execute("delete from raw.opportunity")
+        deals = con.execute("select count(*) from marts.fct_opportunities").fetchone()[0]
+    before = digest(warehouse)
+    status, output = run_to_end(QUICK_RUN, warehouse)
+    assert status == 1, output
+    assert "the published warehouse is unchanged" in output
+    assert digest(warehouse) == before
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_opportunities").fetchone()[0] == deals > 0
+    runs = sorted((Path(__file__).parents[2] / "logs" / "runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
+    last = json.loads(runs[-1].read_text())
+    assert last["outcome"] == "build_failed" and last["exit_status"] == 1
+    assert [s["status"] for s in last["steps"]] == ["done", "failed"]
+
+
+def test_a_second_run_on_the_same_warehouse_waits_its_turn(published: Path, tmp_path: Path) -> None:
+    from salesperf.publish import DuckDbPublication
+
+    warehouse = fresh_copy(published, tmp_path)
+    with DuckDbPublication(warehouse).exclusive():
+        status, output = run_to_end(QUICK_RUN, warehouse)
+    assert status == 4, output
+    assert "another run or load is using" in output and "Traceback" not in output
+
+
+def test_known_failures_say_one_line_not_a_traceback(tmp_path: Path) -> None:
+    held = tmp_path / "held.duckdb"
+    writer = duckdb.connect(str(held))  # a load or a build writing the file, in another process
+    try:
+        status, output = run_to_end(["query", "select 1"], held)
+    finally:
+        writer.close()
+    assert status == 4 and "open for writing in" in output and "Traceback" not in output, output
+    status, output = run_to_end(["generate", "--reps", "2", "--months", "1"], Path("/proc/no_such_folder/w.duckdb"))
+    assert status == 4 and "error: " in output and "Traceback" not in output, output
+    status, output = run_to_end(["run"], tmp_path / "missing.duckdb")
+    assert status == 4 and "no warehouse at" in output and "Traceback" not in output, output
