@@ -3,11 +3,20 @@
     "<target schema>_marts": BI tools read `marts.rep_win_rate_monthly` on every target.
     Environments are kept apart by database (a DuckDB file, a Postgres database), not by
     schema prefixes.
+
+    var('build_schema_suffix') builds every project schema under another name (staging__building,
+    marts__building, ...): a run on PostgreSQL builds and tests there while BI reads the
+    published schemas, then swaps them in one transaction.
 #}
 {% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- set suffix = var('build_schema_suffix', '') or '' -%}
+    {%- if suffix and not modules.re.fullmatch('__[a-z0-9_]{1,30}', suffix) -%}
+        {{ exceptions.raise_compiler_error(
+            "var build_schema_suffix must be '__' and up to 30 of a-z, 0-9 and _, got '" ~ suffix ~ "'") }}
+    {%- endif -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema }}
     {%- else -%}
-        {{ custom_schema_name | trim }}
+        {{ (custom_schema_name | trim) ~ suffix }}
     {%- endif -%}
 {%- endmacro %}

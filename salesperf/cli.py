@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -194,37 +193,21 @@ def _dbt_args(args: argparse.Namespace) -> list[str]:
 def _scheduled_run(args: argparse.Namespace, freshness: bool, validation: bool, reports: bool) -> int:
     from salesperf.scheduled_run import RunOptions, scheduled_run
 
-    options = RunOptions(args.duckdb or duckdb_path(), list(args.dbt_args), freshness=freshness,
-                         validation=validation, reports=reports)
+    options = RunOptions(args.duckdb or duckdb_path(), dbt_args=list(args.dbt_args),
+                         postgres=args.target == "postgres", freshness=freshness, validation=validation,
+                         reports=reports)
     return int(scheduled_run(options, _say))
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.target == "postgres":
-        _say("error: salesperf run publishes a DuckDB warehouse; on PostgreSQL use ./run build --target postgres")
-        return 4
     return _scheduled_run(args, freshness=not args.skip_freshness, validation=not args.skip_validation,
                           reports=not args.skip_reports)
 
 
 def _build(args: argparse.Namespace) -> int:
-    from salesperf.dbt_build import build
-
-    if args.target != "postgres":
-        # built and tested in a work copy, published only when every test passed
-        return _scheduled_run(args, freshness=False, validation=False, reports=False)
-    database = args.duckdb or duckdb_path()
-    dbt_args = _dbt_args(args)
-    started = time.monotonic()
-    summary = build(dbt_args, database=database)
-    _say("")
-    _say(f"dbt build {'succeeded' if summary.success else 'FAILED'} in {time.monotonic() - started:.0f} s")
-    for line in summary.lines():
-        _say(f"  {line}")
-    _say(f"  warehouse: {_destination(args)}")
-    if args.target != "postgres":
-        _say("  query it:  ./run query \"select * from marts.crm_load_reconciliation\"")
-    return 0 if summary.success else 1
+    """Built and tested in a work copy (shadow schemas on PostgreSQL), published only when
+    every test passed."""
+    return _scheduled_run(args, freshness=False, validation=False, reports=False)
 
 
 def _maven(args: argparse.Namespace) -> int:
@@ -347,13 +330,14 @@ def _freshness(args: argparse.Namespace) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    status = _generate(args) or _build(args)
+    status = _generate(args)
     if status:
         return status
+    # checked, not enforced: a demo generated for a past --end-date was "loaded" then
     _freshness(args)
     _say("")
-    args.out, args.pages, args.target_path, args.diff, args.jobs = REPORTS_OUT, REPORTS_PAGES, TARGET_DIR, None, None
-    return _report(args)
+    args.dbt_args = list(args.dbt_args)
+    return _scheduled_run(args, freshness=False, validation=False, reports=True)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -25,6 +25,7 @@ class BuildSummary:
     notices: list[str] = field(default_factory=list)  # warnings of the project's macros
     statuses: dict[str, str] = field(default_factory=dict)  # unique_id -> status of each node run
     messages: dict[str, str] = field(default_factory=dict)  # unique_id -> dbt's message on a failure
+    invocation_id: str | None = None  # dbt's id of the build: the marts' build_id unless a var names one
 
     def count(self, kind: str, *statuses: str) -> int:
         return sum(n for (k, s), n in self.counts.items() if k == kind and (not statuses or s in statuses))
@@ -120,7 +121,7 @@ def release_warehouse() -> None:
 def summarize(run_results: Path, success: bool) -> BuildSummary:
     """Read dbt's run_results.json into a summary."""
     data = json.loads(run_results.read_text())
-    summary = BuildSummary(success=success)
+    summary = BuildSummary(success=success, invocation_id=data.get("metadata", {}).get("invocation_id"))
     for result in data["results"]:
         unique_id: str = result["unique_id"]
         kind = unique_id.split(".", 1)[0]

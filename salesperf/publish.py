@@ -31,6 +31,8 @@ from typing import Any
 
 import duckdb
 
+from salesperf.settings import PROJECT_ROOT
+
 WORK_FOLDER = ".salesperf-build"
 
 BUILD_LOG_COLUMNS = {
@@ -49,7 +51,7 @@ class PublishError(Exception):
     """A run that cannot start or publish, with what to do about it."""
 
 
-def new_build_id(now: datetime | None = None) -> str:
+def new_run_id(now: datetime | None = None) -> str:
     """Sortable and unique: the UTC start of the run and a random tail."""
     moment = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
     return f"{moment}-{secrets.token_hex(4)}"
@@ -104,6 +106,26 @@ class DuckDbPublication:
         finally:
             handle.close()  # closing releases the lock, also when the process is killed
 
+    def describe(self) -> str:
+        return str(self.published)
+
+    @property
+    def build_database(self) -> Path:
+        """The DuckDB file dbt builds in."""
+        return self.work
+
+    @property
+    def build_vars(self) -> dict[str, Any]:
+        return {}  # the work copy is another file: dbt builds the same schemas in it
+
+    @property
+    def build_target_args(self) -> list[str]:
+        return []
+
+    @property
+    def build_target_path(self) -> None:
+        return None  # target/: its relation names are the published ones
+
     def prepare(self) -> Path:
         """A fresh work copy of the published file; what an earlier killed run left is removed."""
         if not self.published.exists():
@@ -156,6 +178,17 @@ class DuckDbPublication:
     def discard(self) -> None:
         shutil.rmtree(self.work_folder, ignore_errors=True)
 
+    def built_stamp(self) -> tuple[str | None, Any]:
+        """The build id and as_of the marts of the work copy carry."""
+        with duckdb.connect(str(self.work), read_only=True) as con:
+            try:
+                return con.execute("select max(build_id), max(as_of) from marts.dim_reps").fetchone()
+            except duckdb.Error:  # a build of a selection without the marts
+                return None, None
+
+    def builds(self) -> list[dict[str, Any]]:
+        return build_log(self.published)
+
 
 def build_log(warehouse: Path) -> list[dict[str, Any]]:
     """The published builds, oldest first (empty before the first publish)."""
@@ -168,3 +201,163 @@ def build_log(warehouse: Path) -> list[dict[str, Any]]:
         cursor = con.execute("select * from marts.build_log order by published_at")
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+# PostgreSQL: the run builds every project schema under a shadow name and swaps them in
+BUILD_SCHEMA_SUFFIX = "__building"
+RETIRED_SCHEMA_SUFFIX = "__retired"
+# the pg_try_advisory_lock key that makes runs and loads on one database take turns
+ADVISORY_LOCK_KEY = 0x5A1E5_9E7F
+
+
+@dataclass
+class PostgresPublication:
+    """Shadow schemas on the POSTGRES_* database: BI keeps reading `marts` (and staging,
+    intermediate, seeds) while the run builds `marts__building`; the publish renames every
+    shadow schema over its published one in one transaction, so a reader sees the old
+    schemas or the new ones, never a mix. PostgreSQL's views name tables by their object,
+    not their schema's name, so they follow the rename."""
+
+    connection_string: str | None = None
+
+    def _connect(self) -> Any:
+        from salesperf.postgres import connect
+
+        return connect(self.connection_string)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        holder = self._connect()
+        try:
+            with holder.cursor() as cursor:
+                cursor.execute("select pg_try_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
+                if not cursor.fetchone()[0]:
+                    raise PublishError("another run or load is using this PostgreSQL database; wait for it to finish")
+            holder.commit()
+            yield
+        finally:
+            holder.close()  # ending the session releases the advisory lock
+
+    def _schemas(self, cursor: Any, suffix: str) -> list[str]:
+        cursor.execute("select nspname from pg_namespace where right(nspname, %s) = %s order by 1",
+                       (len(suffix), suffix))
+        return [row[0] for row in cursor.fetchall()]
+
+    def describe(self) -> str:
+        from salesperf.postgres import describe
+
+        return describe()
+
+    @property
+    def build_database(self) -> None:
+        return None  # the profile's postgres target names the database
+
+    @property
+    def build_vars(self) -> dict[str, Any]:
+        return {"build_schema_suffix": BUILD_SCHEMA_SUFFIX}
+
+    @property
+    def build_target_args(self) -> list[str]:
+        return ["--target", "postgres"]
+
+    @property
+    def build_target_path(self) -> Path:
+        # its own target folder: target/ keeps the published schema names, for mf and the reports
+        return PROJECT_ROOT / "target" / "postgres-build"
+
+    def prepare(self) -> None:
+        """Drop what a killed run left."""
+        self.discard()
+
+    def record(self, build: dict[str, Any]) -> None:
+        """Carry marts.build_log into the shadow marts with this build added."""
+        from salesperf.warehouse import quote
+
+        shadow = f"marts{BUILD_SCHEMA_SUFFIX}"
+        columns = ", ".join(f"{name} {kind}" for name, kind in BUILD_LOG_COLUMNS.items())
+        names = ", ".join(BUILD_LOG_COLUMNS)
+        pg = self._connect()
+        try:
+            with pg.cursor() as cursor:
+                cursor.execute(f"create schema if not exists {quote(shadow)}")
+                cursor.execute(f"create table {quote(shadow)}.build_log ({columns})")
+                cursor.execute("select 1 from information_schema.tables where table_schema = 'marts'"
+                               " and table_name = 'build_log'")
+                if cursor.fetchone():
+                    cursor.execute(f"insert into {quote(shadow)}.build_log ({names}) select {names} from marts.build_log")
+                cursor.execute(f"insert into {quote(shadow)}.build_log ({names}) values"
+                               f" ({', '.join('%s' for _ in BUILD_LOG_COLUMNS)})",
+                               [build.get(name) for name in BUILD_LOG_COLUMNS])
+            pg.commit()
+        finally:
+            pg.close()
+
+    def publish(self) -> None:
+        """Every shadow schema over its published one, in one transaction."""
+        from salesperf.warehouse import quote
+
+        pg = self._connect()
+        try:
+            with pg.cursor() as cursor:
+                shadows = self._schemas(cursor, BUILD_SCHEMA_SUFFIX)
+                if not shadows:
+                    raise PublishError("the build left no shadow schema to publish")
+                cursor.execute("select nspname from pg_namespace")
+                existing = {row[0] for row in cursor.fetchall()}
+                retired = []
+                for shadow in shadows:
+                    published = shadow[: -len(BUILD_SCHEMA_SUFFIX)]
+                    if published in existing:
+                        cursor.execute(f"drop schema if exists {quote(published + RETIRED_SCHEMA_SUFFIX)} cascade")
+                        cursor.execute(f"alter schema {quote(published)} rename to"
+                                       f" {quote(published + RETIRED_SCHEMA_SUFFIX)}")
+                        retired.append(published + RETIRED_SCHEMA_SUFFIX)
+                    cursor.execute(f"alter schema {quote(shadow)} rename to {quote(published)}")
+                for schema in retired:
+                    cursor.execute(f"drop schema {quote(schema)} cascade")
+            pg.commit()
+        except Exception:
+            pg.rollback()
+            raise
+        finally:
+            pg.close()
+
+    def discard(self) -> None:
+        from salesperf.warehouse import quote
+
+        pg = self._connect()
+        try:
+            with pg.cursor() as cursor:
+                for schema in self._schemas(cursor, BUILD_SCHEMA_SUFFIX) + self._schemas(cursor, RETIRED_SCHEMA_SUFFIX):
+                    cursor.execute(f"drop schema {quote(schema)} cascade")
+            pg.commit()
+        finally:
+            pg.close()
+
+    def built_stamp(self) -> tuple[str | None, Any]:
+        """The build id and as_of the shadow marts carry."""
+        import psycopg2
+
+        pg = self._connect()
+        try:
+            with pg.cursor() as cursor:
+                cursor.execute(f"select max(build_id), max(as_of) from marts{BUILD_SCHEMA_SUFFIX}.dim_reps")
+                return cursor.fetchone()
+        except psycopg2.Error:  # a build of a selection without the marts
+            return None, None
+        finally:
+            pg.close()
+
+    def builds(self) -> list[dict[str, Any]]:
+        pg = self._connect()
+        try:
+            with pg.cursor() as cursor:
+                cursor.execute("select 1 from information_schema.tables where table_schema = 'marts'"
+                               " and table_name = 'build_log'")
+                if not cursor.fetchone():
+                    return []
+                cursor.execute("select * from marts.build_log order by published_at")
+                names = [d[0] for d in cursor.description]
+                return [dict(zip(names, row)) for row in cursor.fetchall()]
+        finally:
+            pg.close()

@@ -19,7 +19,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from salesperf.publish import DuckDbPublication, PublishError, build_log, new_build_id
+from salesperf.publish import DuckDbPublication, PostgresPublication, PublishError, new_run_id
 from salesperf.settings import PROJECT_ROOT, REPORTS_OUT, REPORTS_PAGES, TARGET_DIR
 
 RUN_LOGS = PROJECT_ROOT / "logs" / "runs"
@@ -39,6 +39,7 @@ class Outcome(IntEnum):
 @dataclass
 class RunOptions:
     warehouse: Path
+    postgres: bool = False  # the POSTGRES_* database instead of the DuckDB file
     dbt_args: list[str] = field(default_factory=list)
     vars: dict[str, Any] = field(default_factory=dict)
     freshness: bool = True
@@ -58,13 +59,17 @@ class Step:
 
 @dataclass
 class RunRecord:
-    build_id: str
+    run_id: str  # when the run started, and a random tail: the name of its log
     warehouse: str
     started_at: str
+    build_id: str | None = None  # the published build's id, once it is known
     steps: list[Step] = field(default_factory=list)
     outcome: str = ""
     exit_status: int = 0
     message: str = ""
+
+
+Publication = DuckDbPublication | PostgresPublication
 
 
 class _Stop(Exception):
@@ -76,18 +81,18 @@ class _Stop(Exception):
 class _Run:
     """One run's steps and what they found, for the build log and the run log."""
 
-    def __init__(self, options: RunOptions, say: Callable[[str], None]) -> None:
+    def __init__(self, options: RunOptions, publication: Publication, say: Callable[[str], None]) -> None:
         self.options = options
+        self.publication = publication
         self.say = say
-        self.build_id = new_build_id()
-        self.publication = DuckDbPublication(options.warehouse)
-        self.record = RunRecord(self.build_id, str(options.warehouse),
+        self.record = RunRecord(new_run_id(), publication.describe(),
                                 datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        self.total = 3 + options.freshness + options.validation + options.reports  # copy, build, publish
+        self.total = 3 + options.freshness + options.validation + options.reports  # prepare, build, publish
         self.done = 0
         self.models: int | None = None
         self.data_tests: int | None = None
         self.expectations: int | None = None
+        self.invocation_id: str | None = None
 
     def step(self, name: str, action: Callable[[], tuple[str, str]]) -> None:
         self.done += 1
@@ -103,15 +108,23 @@ class _Run:
         self.record.steps.append(Step(name, status, round(seconds, 1), detail))
         self.say(f"[{self.done}/{self.total}] {name}: {status} in {seconds:.1f} s" + (f" ({detail})" if detail else ""))
 
-    def copy(self) -> tuple[str, str]:
+    def dbt_args(self) -> list[str]:
+        from salesperf.dbt_build import with_vars
+
+        return [*self.publication.build_target_args,
+                *with_vars(self.options.dbt_args, {**self.options.vars, **self.publication.build_vars})]
+
+    def prepare(self) -> tuple[str, str]:
         work = self.publication.prepare()
-        return "done", f"{work.stat().st_size / 1e6:,.0f} MB"
+        if isinstance(work, Path):
+            return "done", f"a copy of {work.stat().st_size / 1e6:,.0f} MB"
+        return "done", "shadow schemas cleared"
 
     def freshness(self) -> tuple[str, str]:
-        from salesperf.dbt_build import source_freshness, with_vars
+        from salesperf.dbt_build import source_freshness
 
-        statuses = source_freshness(with_vars(self.options.dbt_args, self.options.vars),
-                                    database=self.publication.work)
+        statuses = source_freshness(self.dbt_args(), database=self.publication.build_database,
+                                    target_path=self.publication.build_target_path)
         if not statuses:
             raise _Stop(Outcome.BUILD_FAILED, "dbt could not check source freshness (see logs/dbt.log)")
         stale = sorted(t for t, s in statuses.items() if s in ("error", "runtime error"))
@@ -124,15 +137,16 @@ class _Run:
         return "pass", f"{len(statuses)} tables fresh"
 
     def build(self) -> tuple[str, str]:
-        from salesperf.dbt_build import build, with_vars
+        from salesperf.dbt_build import build
 
-        summary = build(with_vars(self.options.dbt_args, {**self.options.vars, "build_id": self.build_id}),
-                        database=self.publication.work)
+        summary = build(self.dbt_args(), database=self.publication.build_database,
+                        target_path=self.publication.build_target_path)
         for line in summary.lines():
             self.say(f"      {line}")
         if not summary.success:
             failures = "; ".join(summary.failures[:5]) + ("; ..." if len(summary.failures) > 5 else "")
             raise _Stop(Outcome.BUILD_FAILED, f"dbt build failed: {failures or 'see logs/dbt.log'}")
+        self.invocation_id = summary.invocation_id
         self.models, self.data_tests = summary.count("model", "success"), summary.count("test", "pass", "warn")
         warned = summary.count("test", "warn")
         return "pass", f"{self.models} models, {self.data_tests} data tests" + (f", {warned} warned" if warned else "")
@@ -140,6 +154,9 @@ class _Run:
     def validate(self) -> tuple[str, str]:
         from salesperf.validation import validate_marts
 
+        if not isinstance(self.publication, DuckDbPublication):
+            raise _Stop(Outcome.CANNOT_START, "validation reads the DuckDB work copy; on PostgreSQL run with"
+                        " --skip-validation")
         docs = self.options.reports_out / "data_docs" if self.options.reports else None
         result = validate_marts(self.publication.work, previous=self.publication.published, docs_dir=docs)
         if not result.ok:
@@ -148,15 +165,10 @@ class _Run:
         return "pass", f"{result.evaluated} expectations"
 
     def publish(self) -> tuple[str, str]:
-        import duckdb
-
-        with duckdb.connect(str(self.publication.work), read_only=True) as con:
-            try:
-                as_of = con.execute("select max(as_of) from marts.dim_reps").fetchone()[0]
-            except duckdb.Error:  # a build of a selection without the marts
-                as_of = None
+        build_id, as_of = self.publication.built_stamp()
+        self.record.build_id = build_id or self.invocation_id or self.record.run_id
         self.publication.record({
-            "build_id": self.build_id,
+            "build_id": self.record.build_id,
             "as_of": as_of,
             "built_at": datetime.fromisoformat(self.record.started_at).replace(tzinfo=None),
             "published_at": datetime.now(timezone.utc).replace(tzinfo=None),
@@ -166,39 +178,54 @@ class _Run:
             "project_version": _project_version(),
         })
         self.publication.publish()
-        return "done", f"{len(build_log(self.options.warehouse))} builds in marts.build_log"
+        if isinstance(self.publication, PostgresPublication):
+            _parse_published(self.options)
+        return "done", f"build {self.record.build_id}, {len(self.publication.builds())} in marts.build_log"
 
     def reports(self) -> tuple[str, str]:
         from salesperf.reports import ReportError, render_site
 
+        if not isinstance(self.publication, DuckDbPublication):
+            return "skipped", "the report site reads the DuckDB warehouse"
         try:
-            summary = render_site(self.options.warehouse, self.options.reports_out, REPORTS_PAGES, TARGET_DIR)
+            summary = render_site(self.publication.published, self.options.reports_out, REPORTS_PAGES, TARGET_DIR)
         except ReportError as exc:
             raise _Stop(Outcome.REPORT_FAILED, f"the report site did not render: {exc}") from exc
         return "done", f"{len(summary.pages)} pages in {self.options.reports_out}"
 
 
+def _parse_published(options: RunOptions) -> None:
+    """target/ as the published schemas name things, for mf: the build parsed the shadow names."""
+    from salesperf.dbt_build import run_dbt, with_vars
+
+    run_dbt(["parse", "--target", "postgres", *with_vars(options.dbt_args, options.vars)])
+
+
 def scheduled_run(options: RunOptions, say: Callable[[str], None] = print) -> Outcome:
     """Run every step; publish only when all before it passed. Returns the outcome."""
     started = time.monotonic()
-    run = _Run(options, say)
+    publication: Publication = PostgresPublication() if options.postgres else DuckDbPublication(options.warehouse)
+    run = _Run(options, publication, say)
     record = run.record
-    say(f"Run {run.build_id} on {options.warehouse}")
+    say(f"Run {record.run_id} on {record.warehouse}")
     outcome = Outcome.PUBLISHED
     try:
-        with run.publication.exclusive():
-            run.step("copy the published warehouse", run.copy)
+        with publication.exclusive():
+            run.step("prepare the work copy" if not options.postgres else "clear the shadow schemas", run.prepare)
             if options.freshness:
                 run.step("source freshness", run.freshness)
             run.step("dbt build", run.build)
             if options.validation:
                 run.step("validate the marts", run.validate)
             run.step("publish", run.publish)
-        record.message = f"published build {run.build_id} to {options.warehouse}"
+        record.message = f"published build {record.build_id} to {record.warehouse}"
     except (_Stop, PublishError) as exc:
         outcome = exc.outcome if isinstance(exc, _Stop) else Outcome.CANNOT_START
         record.message = f"{exc}; the published warehouse is unchanged"
-        run.publication.discard()
+        try:
+            publication.discard()
+        except Exception:  # noqa: BLE001 - the next run clears what is left
+            pass
     if outcome is Outcome.PUBLISHED and options.reports:
         try:
             run.step("render the report site", run.reports)
@@ -226,7 +253,7 @@ def _project_version() -> str | None:
 def _write_log(folder: Path, record: RunRecord) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{record.build_id}.json"
+        path = folder / f"{record.run_id}.json"
         data = {**record.__dict__, "steps": [s.__dict__ for s in record.steps]}
         path.write_text(json.dumps(data, indent=2, default=str) + "\n")
         return path

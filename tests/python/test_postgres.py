@@ -503,9 +503,66 @@ def test_cli_build_passes_the_postgres_target_to_dbt(
         return BuildSummary(success=True)
 
     monkeypatch.setattr("salesperf.dbt_build.build", fake_build)
+    monkeypatch.setattr("salesperf.scheduled_run._parse_published", lambda options: None)
     assert main(["build", "--target", "postgres"]) == 0
     assert calls[-1][:2] == ["--target", "postgres"]
-    assert f"warehouse: PostgreSQL database cli on 127.0.0.1:{postgres_server.port}" in capsys.readouterr().out
+    assert '"build_schema_suffix": "__building"' in calls[-1][-1]
+    out = capsys.readouterr().out
+    assert f"on PostgreSQL database cli on 127.0.0.1:{postgres_server.port}" in out and "published build" in out
+
+
+def shadow_and_retired_schemas(pg: Any) -> list[str]:
+    with pg.cursor() as cursor:
+        cursor.execute("select nspname from pg_namespace where nspname like '%%\\_\\_building'"
+                       " or nspname like '%%\\_\\_retired'")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def mart_counts(pg: Any) -> dict[str, int]:
+    with pg.cursor() as cursor:
+        cursor.execute("select table_name from information_schema.tables where table_schema = 'marts'"
+                       " and table_name <> 'build_log'")
+        counts = {}
+        for (table,) in cursor.fetchall():
+            cursor.execute(f'select count(*) from marts."{table}"')
+            counts[table] = cursor.fetchone()[0]
+    pg.rollback()
+    return counts
+
+
+def test_a_build_on_postgres_publishes_by_swapping_shadow_schemas(
+    postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The build runs in staging__building, marts__building, ... and the swap renames them
+    over the published schemas in one transaction; a build whose tests fail leaves the
+    published schemas as they were and no shadow behind."""
+    postgres_server.create_database("publish")
+    for name, value in postgres_server.environ("publish").items():
+        monkeypatch.setenv(name, value)
+    with duckdb.connect() as con:
+        generate(SMALL_DEMO, con, "raw")
+        copy_schema(con, "raw")
+    args = ["build", "--target", "postgres", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"]
+    assert main(args) == 0, capsys.readouterr().out
+    pg = psycopg2.connect(postgres_server.dsn("publish"))
+    try:
+        published = mart_counts(pg)
+        assert published["fct_opportunities"] > 0 and len(published) >= 25
+        assert shadow_and_retired_schemas(pg) == []
+        with pg.cursor() as cursor:
+            cursor.execute("select build_id from marts.build_log")
+            (build_id,), = cursor.fetchall()
+            cursor.execute("select distinct build_id from marts.rep_win_rate_monthly")
+            assert cursor.fetchall() == [(build_id,)]
+            cursor.execute("delete from raw.opportunity")
+        pg.commit()
+        capsys.readouterr()
+        assert main(args) == 1
+        assert "the published warehouse is unchanged" in capsys.readouterr().out
+        assert mart_counts(pg) == published
+        assert shadow_and_retired_schemas(pg) == []
+    finally:
+        pg.close()
 
 
 def test_cli_says_when_postgres_cannot_be_reached(
