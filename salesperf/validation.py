@@ -292,6 +292,7 @@ th, td { padding: .3rem .5rem; border-bottom: 1px solid #e3e6ea; text-align: lef
 .ok { color: #2e7d4f; font-weight: 600; } .failed { color: #b3412f; font-weight: 600; }
 tr.failed td { background: #fbeeeb; } .muted { color: #5f6b7a; font-size: .85rem; }
 ul.marts { columns: 3; padding-left: 1.2rem; }
+.scroll { overflow-x: auto; } td { overflow-wrap: anywhere; }
 </style>
 </head>
 <body>
@@ -314,14 +315,14 @@ ul.marts { columns: 3; padding-left: 1.2rem; }
 {% for mart in result.marts %}
 <h2 id="{{ mart.mart }}">{{ mart.mart }}</h2>
 <p class="muted">{{ mart.rows if mart.rows is not none else "no" }} rows</p>
-<table>
+<div class="scroll"><table>
 <thead><tr><th>Result</th><th>Column</th><th>Expectation</th><th>Allowed</th><th>Rows</th><th>Observed</th><th>Why</th></tr></thead>
 <tbody>
 {% for o in mart.outcomes %}<tr class="{{ 'passed' if o.success else 'failed' }}">
 <td>{{ "ok" if o.success else "failed" }}</td><td>{{ o.column }}</td><td>{{ o.expectation }}</td><td>{{ o.bound }}</td>
 <td>{{ o.condition or "all" }}</td><td>{{ o.observed }}</td><td>{{ o.notes }}</td></tr>
 {% endfor %}</tbody>
-</table>
+</table></div>
 {% endfor %}
 </body>
 </html>

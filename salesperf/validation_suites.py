@@ -11,6 +11,7 @@ published build is added when the previous counts are known (`row_count_floor`).
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 
@@ -58,7 +59,9 @@ class MartSuite:
     def all_expectations(self, previous_rows: int | None) -> list[Expectation]:
         """The suite's expectations, with the row-count bound against the previous published
         build when that build had the mart."""
-        found = list(_key(self.key)) + list(_key(self.grain, not_null=False)) + list(self.expectations)
+        # copies: a suite binds the expectations it holds, and these are run again by every
+        # validation in the same process
+        found = _key(self.key) + _key(self.grain, not_null=False) + [copy.copy(e) for e in self.expectations]
         floor = row_count_floor(previous_rows) if self.bounded_row_count else None
         if floor:
             found.append(gx.expectations.ExpectTableRowCountToBeBetween(
