@@ -150,7 +150,8 @@ def _context() -> Any:
     return context
 
 
-def _run_suite(context: Any, spec: MartSuite, previous_rows: int | None, frame: Any) -> ExpectationSuiteValidationResult:
+def _run_suite(context: Any, spec: MartSuite, previous_rows: int | None,
+               frame: Any) -> ExpectationSuiteValidationResult:
     # One validation definition per mart, each run on its own DataFrame: a Checkpoint hands
     # the same batch parameters (the DataFrame) to all of its definitions.
     asset = context.data_sources.get(MARTS_SCHEMA).add_dataframe_asset(spec.mart)

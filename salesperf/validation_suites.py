@@ -124,12 +124,14 @@ def attainment_distribution(column: str, row_condition=None) -> list[Expectation
     return [
         gx.expectations.ExpectColumnMedianToBeBetween(
             column=column, min_value=low, max_value=high, row_condition=row_condition,
-            notes="quotas are set to be reachable; an actual against the wrong period's target or a percent lands outside",
+            notes="quotas are set to be reachable; an actual against the wrong period's target"
+                  " or a percent lands outside",
         ),
         gx.expectations.ExpectColumnValuesToBeBetween(
             column=column, max_value=ATTAINMENT_OUTLIER_MULTIPLE, mostly=1 - ATTAINMENT_OUTLIER_SHARE,
             row_condition=row_condition,
-            notes=f"at most {ATTAINMENT_OUTLIER_SHARE:.0%} of the periods beat their target {ATTAINMENT_OUTLIER_MULTIPLE:g} times over",
+            notes=f"at most {ATTAINMENT_OUTLIER_SHARE:.0%} of the periods beat their target"
+                  f" {ATTAINMENT_OUTLIER_MULTIPLE:g} times over",
         ),
     ]
 
