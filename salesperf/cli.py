@@ -337,7 +337,7 @@ def _demo(args: argparse.Namespace) -> int:
     _freshness(args)
     _say("")
     args.dbt_args = list(args.dbt_args)
-    return _scheduled_run(args, freshness=False, validation=False, reports=True)
+    return _scheduled_run(args, freshness=False, validation=True, reports=True)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -94,6 +94,7 @@ class SiteContext:
     source_freshness: list[dict[str, Any]]
     metric_diff: dict[str, Any] | None
     generated_at: str
+    validation: dict[str, Any] | None = None  # data_docs/validation_results.json of the last run
 
 
 def _split(text: str) -> tuple[dict[str, Any], str]:
@@ -229,8 +230,9 @@ def _layout(env: jinja2.Environment, page: Page, body: Markup, pages: list[Page]
     return env.get_template("layout.html").render(page=page, body=body, nav=nav, root=page.root, site=site)
 
 
-def load_site_context(target_dir: Path, diff_path: Path | None) -> SiteContext:
-    """Metric definitions from dbt's artifacts, source freshness if it was checked, the latest diff."""
+def load_site_context(target_dir: Path, diff_path: Path | None, validation_path: Path | None = None) -> SiteContext:
+    """Metric definitions from dbt's artifacts, source freshness if it was checked, the latest
+    diff, and the latest validation of the marts if a run wrote one."""
     metrics: list[dict[str, Any]] = []
     semantic = target_dir / "semantic_manifest.json"
     if semantic.exists():
@@ -267,7 +269,10 @@ def load_site_context(target_dir: Path, diff_path: Path | None) -> SiteContext:
     diff = None
     if diff_path and diff_path.exists():
         diff = json.loads(diff_path.read_text())
-    return SiteContext(metrics, docs, freshness, diff, time.strftime("%Y-%m-%d %H:%M"))
+    validation = None
+    if validation_path and validation_path.exists():
+        validation = json.loads(validation_path.read_text())
+    return SiteContext(metrics, docs, freshness, diff, time.strftime("%Y-%m-%d %H:%M"), validation)
 
 
 def environment(pages_dir: Path) -> jinja2.Environment:
@@ -334,7 +339,7 @@ def render_site(warehouse: Path, out: Path, pages_dir: Path, target_dir: Path,
     """Render every page of `pages_dir` into `out`, with assets/site.css and sort.js beside them,
     on `workers` processes (default: one per core, for a site large enough to gain from it)."""
     started = time.monotonic()
-    site = load_site_context(target_dir, diff_path)
+    site = load_site_context(target_dir, diff_path, out / "data_docs" / "validation_results.json")
     out.mkdir(parents=True, exist_ok=True)
     (out / "assets").mkdir(exist_ok=True)
     for asset in ("site.css", "sort.js"):

@@ -218,6 +218,10 @@ def demo_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     folder = tmp_path_factory.mktemp("browser_site")
     out = folder / "site"
     copy = reader_copy(path, folder / "warehouse")
+    from salesperf.validation import validate_marts
+
+    # what a run writes beside the pages: the validation of the marts, linked from data quality
+    assert validate_marts(copy, docs_dir=out / "data_docs").ok
     assert main(["report", "--duckdb", str(copy), "--out", str(out), "--target-path", str(target)]) == 0
     return out
 
@@ -227,6 +231,7 @@ def test_demo_report_site_in_browser(demo_site: Path, chromium_driver: Any) -> N
     assert (out / "index.html").is_file()
     assert (out / "assets" / "site.css").is_file()
     assert list((out / "reps").glob("*.html")), "no rep pages under reps/"
+    assert 'href="data_docs/index.html"' in (out / "data_quality.html").read_text()
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     report = check_site(out, SCREENSHOTS, driver=chromium_driver)
     assert report.ok, report.summary()
