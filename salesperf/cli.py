@@ -62,7 +62,6 @@ def _raw_duckdb(args: argparse.Namespace) -> Iterator[duckdb.DuckDBPyConnection]
             yield con
         return
     with tempfile.TemporaryDirectory(prefix="salesperf-raw-") as scratch:
-        # not raw.duckdb: the catalog takes the file name and would clash with schema raw
         with connect(Path(scratch) / "salesperf_scratch.duckdb") as con:
             yield con
 
@@ -105,7 +104,7 @@ def _destination(args: argparse.Namespace) -> str:
 def _generate(args: argparse.Namespace) -> int:
     from salesperf.demo import DemoConfig, generate
     from salesperf.demo.realism import describe
-    from salesperf.warehouse import export_csv
+    from salesperf.warehouse import WarehouseError, export_csv
 
     config = DemoConfig(
         seed=args.seed,
@@ -123,15 +122,19 @@ def _generate(args: argparse.Namespace) -> int:
         f"Generating demo CRM data: seed {config.seed}, {config.reps} reps, {config.months} months"
         f" to {config.end_date}{', dirty' if config.dirty else ''} -> {_destination(args)} schema {args.schema}"
     )
-    with _raw_duckdb(args) as con:
-        summary = generate(config, con, args.schema, progress=lambda line: _say(f"  {line}"))
-        if args.csv_dir:
-            export_csv(con, args.schema, args.csv_dir)
-            _say(f"  CSV copies written to {args.csv_dir}")
-        if args.target == "postgres":
-            if not _copy_to_postgres(con, args.schema):
-                return 2
-            _say(f"  copied to {_destination(args)} schema {args.schema}")
+    try:
+        with _raw_duckdb(args) as con:
+            summary = generate(config, con, args.schema, progress=lambda line: _say(f"  {line}"))
+            if args.csv_dir:
+                export_csv(con, args.schema, args.csv_dir)
+                _say(f"  CSV copies written to {args.csv_dir}")
+            if args.target == "postgres":
+                if not _copy_to_postgres(con, args.schema):
+                    return 2
+                _say(f"  copied to {_destination(args)} schema {args.schema}")
+    except WarehouseError as exc:
+        _say(f"error: {exc}")
+        return 2
     total = sum(n for name, n in summary.row_counts.items() if not name.startswith("_"))
     _say(f"Wrote {total:,} rows in {len(summary.row_counts)} tables in {summary.seconds:.1f} s.")
     for line in describe(summary.realism):
@@ -232,8 +235,15 @@ def _maven(args: argparse.Namespace) -> int:
 def _query(args: argparse.Namespace) -> int:
     import duckdb
 
+    from salesperf.warehouse import WarehouseError, connect
+
     database = args.duckdb or duckdb_path()
-    with duckdb.connect(str(database), read_only=True) as con:
+    try:
+        con = connect(database, read_only=True)
+    except WarehouseError as exc:
+        _say(f"error: {exc}")
+        return 2
+    with con:
         try:
             con.sql(args.sql).show(max_rows=args.max_rows, max_width=200)
         except duckdb.Error as exc:

@@ -116,7 +116,8 @@ def copy_table(
     load order; returns the number of rows copied. Commits nothing: `copy_schema` does."""
     columns = con.execute(
         "select column_name, data_type from information_schema.columns"
-        " where table_schema = ? and table_name = ? order by ordinal_position",
+        " where table_catalog = current_database() and table_schema = ? and table_name = ?"
+        " order by ordinal_position",
         [schema, name],
     ).fetchall()
     table = f"{quote(schema)}.{quote(name)}"

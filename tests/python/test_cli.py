@@ -47,6 +47,24 @@ def test_load_reports_a_bad_file_and_exits_non_zero(tmp_path: Path, capsys: pyte
     assert "created empty" in out
 
 
+def test_a_warehouse_file_named_raw_duckdb_works(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """DuckDB names a database after its file, and the raw schema is called raw."""
+    db = tmp_path / "raw.duckdb"
+    status = main([
+        "generate", "--reps", "6", "--months", "3", "--seed", "3", "--end-date", "2026-03-01",
+        "--duckdb", str(db), "--csv-dir", str(tmp_path / "csv"),
+    ])
+    assert status == 0, capsys.readouterr().out
+    [(deals, accounts)] = query(db, "select (select count(*) from raw.opportunity), (select count(*) from raw.account)")
+    assert deals > 1 and accounts > 0
+    (tmp_path / "csv" / "opportunity.csv").write_text("id,name\n006A,Deal A\n")
+    assert main(["load", str(tmp_path / "csv"), "--duckdb", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["query", "select count(*) * 1000 + 7 as deals from raw.opportunity", "--duckdb", str(db)]) == 0
+    assert "1007" in capsys.readouterr().out
+    assert query(db, "select count(*) from raw.account") == [(accounts,)]
+
+
 def test_load_of_a_missing_folder_is_an_error_not_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
