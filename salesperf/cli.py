@@ -51,6 +51,17 @@ def _target_arg(parser: argparse.ArgumentParser) -> None:
 
 
 @contextmanager
+def _taking_turns(args: argparse.Namespace) -> Iterator[None]:
+    """Loads and runs on one warehouse take turns: rows landed while a run builds its copy
+    would be lost when the copy is published."""
+    from salesperf.publish import DuckDbPublication, PostgresPublication
+
+    publication = PostgresPublication() if args.target == "postgres" else DuckDbPublication(args.duckdb or duckdb_path())
+    with publication.exclusive():
+        yield
+
+
+@contextmanager
 def _raw_duckdb(args: argparse.Namespace) -> Iterator[duckdb.DuckDBPyConnection]:
     """Where generate and load write the raw tables: the warehouse file, or for the
     postgres target a scratch DuckDB file that is copied to PostgreSQL, then deleted
@@ -62,7 +73,6 @@ def _raw_duckdb(args: argparse.Namespace) -> Iterator[duckdb.DuckDBPyConnection]
             yield con
         return
     with tempfile.TemporaryDirectory(prefix="salesperf-raw-") as scratch:
-        # not raw.duckdb: the catalog takes the file name and would clash with schema raw
         with connect(Path(scratch) / "salesperf_scratch.duckdb") as con:
             yield con
 
@@ -105,7 +115,8 @@ def _destination(args: argparse.Namespace) -> str:
 def _generate(args: argparse.Namespace) -> int:
     from salesperf.demo import DemoConfig, generate
     from salesperf.demo.realism import describe
-    from salesperf.warehouse import export_csv
+    from salesperf.publish import PublishError
+    from salesperf.warehouse import WarehouseError, export_csv
 
     config = DemoConfig(
         seed=args.seed,
@@ -123,15 +134,19 @@ def _generate(args: argparse.Namespace) -> int:
         f"Generating demo CRM data: seed {config.seed}, {config.reps} reps, {config.months} months"
         f" to {config.end_date}{', dirty' if config.dirty else ''} -> {_destination(args)} schema {args.schema}"
     )
-    with _raw_duckdb(args) as con:
-        summary = generate(config, con, args.schema, progress=lambda line: _say(f"  {line}"))
-        if args.csv_dir:
-            export_csv(con, args.schema, args.csv_dir)
-            _say(f"  CSV copies written to {args.csv_dir}")
-        if args.target == "postgres":
-            if not _copy_to_postgres(con, args.schema):
-                return 2
-            _say(f"  copied to {_destination(args)} schema {args.schema}")
+    try:
+        with _taking_turns(args), _raw_duckdb(args) as con:
+            summary = generate(config, con, args.schema, progress=lambda line: _say(f"  {line}"))
+            if args.csv_dir:
+                export_csv(con, args.schema, args.csv_dir)
+                _say(f"  CSV copies written to {args.csv_dir}")
+            if args.target == "postgres":
+                if not _copy_to_postgres(con, args.schema):
+                    return 2
+                _say(f"  copied to {_destination(args)} schema {args.schema}")
+    except (WarehouseError, PublishError) as exc:
+        _say(f"error: {exc}")
+        return 2
     total = sum(n for name, n in summary.row_counts.items() if not name.startswith("_"))
     _say(f"Wrote {total:,} rows in {len(summary.row_counts)} tables in {summary.seconds:.1f} s.")
     for line in describe(summary.realism):
@@ -139,50 +154,85 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(args: argparse.Namespace) -> int:
-    from salesperf.loader import LoadError, load_csv_folder
+def _postgres_row_counts(schema: str) -> dict[str, int] | None:
+    """Rows per raw table already in PostgreSQL; None, said, when it cannot be reached."""
+    import psycopg2
 
-    existing: set[str] = set()
+    from salesperf.contract import RAW_TABLES_BY_NAME
+    from salesperf.postgres import describe, postgres_row_counts
+
+    try:
+        return postgres_row_counts(schema, RAW_TABLES_BY_NAME)
+    except psycopg2.Error as exc:
+        _say(f"error: cannot reach {describe()}: {str(exc).strip()}")
+        return None
+
+
+def _load(args: argparse.Namespace) -> int:
+    """Exit 0, 1 when a file of the folder was refused (nothing loaded), 2 when the load
+    could not start (no folder, the warehouse in use or not writable, PostgreSQL unreachable)."""
+    from salesperf.loader import TIE_RULE, LoadError, encoding_name, load_csv_folder
+    from salesperf.publish import PublishError
+    from salesperf.warehouse import WarehouseError
+
+    if not args.folder.is_dir():
+        # before the warehouse is opened: a mistyped folder creates no warehouse file
+        _say(f"error: {args.folder}: no such folder")
+        return 2
+    stored_rows = None
     if args.target == "postgres":
         if args.append:
             _say("error: --append needs the DuckDB warehouse;"
                  " a load into PostgreSQL replaces the tables it has files for")
             return 2
-        tables = _postgres_tables(args.schema)
-        if tables is None:
+        stored_rows = _postgres_row_counts(args.schema)
+        if stored_rows is None:
             return 2
-        existing = tables
     try:
-        with _raw_duckdb(args) as con:
-            report = load_csv_folder(args.folder, con, args.schema, append=args.append)
-            if args.target == "postgres":
-                # The scratch DuckDB starts empty; as on DuckDB, a table already in the
-                # warehouse is not replaced by an empty one (nor reported as created).
-                report.loads = [
-                    load for load in report.loads if not (load.created_empty and load.table in existing)
-                ]
-                if not _copy_to_postgres(con, args.schema, [load.table for load in report.loads]):
-                    return 2
-    except LoadError as exc:
+        with _taking_turns(args), _raw_duckdb(args) as con:
+            report = load_csv_folder(
+                args.folder, con, args.schema,
+                append=args.append, allow_empty=args.allow_empty, encoding=args.encoding, stored_rows=stored_rows,
+            )
+            # the PostgreSQL copy replaces every table it copies in one transaction
+            copied = [load.table for load in report.loads]
+            if args.target == "postgres" and not _copy_to_postgres(con, args.schema, copied):
+                return 2
+    except (WarehouseError, PublishError) as exc:
         _say(f"error: {exc}")
         return 2
+    except LoadError as exc:
+        for problem in exc.problems:
+            _say(f"error: {problem}")
+        _say(f"Nothing was loaded: a folder loads all or nothing, and {_destination(args)} schema {args.schema}"
+             " is as it was.")
+        return 1
     for load in report.loads:
         if load.created_empty:
             _say(f"  {load.table:<24} no file: created empty (its marts stay empty)")
             continue
         notes = []
+        if load.encoding != "utf-8":
+            notes.append(f"read as {encoding_name(load.encoding)}")
         if load.missing_optional:
             notes.append(f"missing, loaded as null: {', '.join(load.missing_optional)}")
         if load.extra_columns:
             notes.append(f"extra, kept and ignored: {', '.join(load.extra_columns)}")
-        _say(f"  {load.table:<24} {load.rows:>9,} rows from {load.file.name}" + (f"  ({'; '.join(notes)})" if notes else ""))
+        verb = "appended from" if load.appended else "rows from"
+        note = f"  ({'; '.join(notes)})" if notes else ""
+        _say(f"  {load.table:<24} {load.rows:>9,} {verb} {load.file.name}{note}")
+        if load.undated_changes:
+            more = ", ..." if load.undated_changes > len(load.undated_change_ids) else ""
+            _say(f"    {load.undated_changes:,} appended row(s) lack a last_modified_date and differ from a stored"
+                 f" version that has one: staging keeps the stored version"
+                 f" (ids: {', '.join(load.undated_change_ids)}{more})")
     for path in report.unmatched_files:
         _say(f"  skipped {path.name}: it names no table of the raw contract")
-    for error in report.errors:
-        _say(f"error: {error}")
     loaded = sum(1 for load in report.loads if load.file)
     _say(f"Loaded {loaded} table(s) into {_destination(args)} schema {args.schema}.")
-    return 0 if report.ok else 1
+    if any(load.appended for load in report.loads):
+        _say(f"  {TIE_RULE}")
+    return 0
 
 
 def _dbt_args(args: argparse.Namespace) -> list[str]:
@@ -235,8 +285,15 @@ def _maven(args: argparse.Namespace) -> int:
 def _query(args: argparse.Namespace) -> int:
     import duckdb
 
+    from salesperf.warehouse import WarehouseError, connect
+
     database = args.duckdb or duckdb_path()
-    with duckdb.connect(str(database), read_only=True) as con:
+    try:
+        con = connect(database, read_only=True)
+    except WarehouseError as exc:
+        _say(f"error: {exc}")
+        return 2
+    with con:
         try:
             con.sql(args.sql).show(max_rows=args.max_rows, max_width=200)
         except duckdb.Error as exc:
@@ -370,6 +427,11 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("folder", type=Path)
     load.add_argument("--append", action="store_true",
                       help="add the rows as a later load instead of replacing the tables")
+    load.add_argument("--allow-empty", action="store_true",
+                      help="let a file with a header and no rows empty a table that has rows")
+    load.add_argument("--encoding", default=None,
+                      help="the files' encoding, e.g. utf-8, cp1252, latin-1"
+                      " (default: UTF-8, else Windows-1252, detected per file)")
     _warehouse_arg(load)
     _target_arg(load)
     load.set_defaults(run=_load)
@@ -441,7 +503,7 @@ def parser() -> argparse.ArgumentParser:
                        help="keep the contract CSV files in this folder (default: a temporary one)")
     _warehouse_arg(maven)
     _target_arg(maven)
-    maven.set_defaults(run=_maven, dbt_args=[])
+    maven.set_defaults(run=_maven, dbt_args=[], allow_empty=False, encoding=None)
 
     report = commands.add_parser(
         "report", help="render the report pages (reports/pages/*.md) into a static site from the marts",

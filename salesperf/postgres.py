@@ -101,10 +101,26 @@ def postgres_tables(schema: str, connection_string: str | None = None) -> set[st
     pg = connect(connection_string)
     try:
         with pg.cursor() as cursor:
-            cursor.execute(
-                "select table_name from information_schema.tables where table_schema = %s", (schema,)
-            )
-            return {row[0] for row in cursor.fetchall()}
+            return _tables(cursor, schema)
+    finally:
+        pg.close()
+
+
+def _tables(cursor: Any, schema: str) -> set[str]:
+    cursor.execute("select table_name from information_schema.tables where table_schema = %s", (schema,))
+    return {row[0] for row in cursor.fetchall()}
+
+
+def postgres_row_counts(schema: str, tables: Iterable[str], connection_string: str | None = None) -> dict[str, int]:
+    """Rows per table of a PostgreSQL schema, for those of `tables` that exist there."""
+    pg = connect(connection_string)
+    try:
+        with pg.cursor() as cursor:
+            counts = {}
+            for name in sorted(_tables(cursor, schema) & set(tables)):
+                cursor.execute(f"select count(*) from {quote(schema)}.{quote(name)}")
+                counts[name] = cursor.fetchone()[0]
+            return counts
     finally:
         pg.close()
 
@@ -116,7 +132,8 @@ def copy_table(
     load order; returns the number of rows copied. Commits nothing: `copy_schema` does."""
     columns = con.execute(
         "select column_name, data_type from information_schema.columns"
-        " where table_schema = ? and table_name = ? order by ordinal_position",
+        " where table_catalog = current_database() and table_schema = ? and table_name = ?"
+        " order by ordinal_position",
         [schema, name],
     ).fetchall()
     table = f"{quote(schema)}.{quote(name)}"

@@ -17,7 +17,7 @@ from salesperf.demo.loads import Loads
 from salesperf.demo.sql import qualified_name
 from salesperf.demo.tables import TableData
 from salesperf.settings import LOADED_AT_COLUMN, SOURCE_ROW_COLUMN
-from salesperf.warehouse import quote
+from salesperf.warehouse import cursor, quote
 
 MANIFEST_TABLE = "_demo_injected_faults"
 
@@ -40,7 +40,7 @@ class Writer:
         self.counts: dict[str, int] = {}
         self.loads = Loads.after(config.end_date)
         self.executor = None if config.dirty else ThreadPoolExecutor(1, thread_name_prefix="salesperf-demo-writer")
-        self.con = con if config.dirty else con.cursor()
+        self.con = con if config.dirty else cursor(con)
         self.injector = FaultInjector(con, schema, self.loads, config.dirty_rate, rng) if config.dirty else None
         self.pending: list[Future] = []
         con.execute(f"create schema if not exists {quote(schema)}")

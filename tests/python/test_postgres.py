@@ -427,7 +427,7 @@ def test_odd_text_parses_the_same_on_both_engines(postgres_server: PostgresServe
     warehouse = tmp_path / "odd.duckdb"
     postgres_server.create_database("odd_text")
     with connect(warehouse) as con, postgres_environment(postgres_server, "odd_text"):
-        assert load_csv_folder(export, con, "raw").ok
+        load_csv_folder(export, con, "raw")
         copy_schema(con, "raw")
     dbt_args = ["--select", "base_crm__products", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"]
     summary = build(dbt_args, database=warehouse, target_path=tmp_path / "duckdb_target")
@@ -489,6 +489,25 @@ def test_cli_generates_and_loads_into_postgres(
 
     assert main(["load", str(partial), "--target", "postgres", "--append"]) == 2
     assert "error: --append needs the DuckDB warehouse" in capsys.readouterr().out
+
+    # A folder loads all or nothing: a bad file leaves every PostgreSQL table as it was.
+    accounts = count('crm."account"')
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "account.csv").write_text("id,name\n001X,Only account\n")
+    (bad / "opportunity.csv").write_bytes(b"id,name\n006Y,caf\xe9 \x81\n")
+    assert main(["load", str(bad), "--target", "postgres", "--schema", "crm"]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("error: opportunity.csv: neither UTF-8 nor Windows-1252")
+    assert count('crm."account"') == accounts and count('crm."opportunity"') == 1
+
+    # A header-only file does not empty a PostgreSQL table that has rows, unless asked.
+    (partial / "Opportunity.csv").write_text("Id,Name\n")
+    assert main(["load", str(partial), "--target", "postgres", "--schema", "crm"]) == 1
+    assert "would empty table opportunity (1 rows); load with --allow-empty" in capsys.readouterr().out
+    assert count('crm."opportunity"') == 1
+    assert main(["load", str(partial), "--target", "postgres", "--schema", "crm", "--allow-empty"]) == 0
+    assert count('crm."opportunity"') == 0
 
 
 def test_cli_build_passes_the_postgres_target_to_dbt(
