@@ -94,7 +94,8 @@ class DuckDbPublication:
         try:
             handle = self.lock_file.open("a")
         except OSError as exc:
-            raise PublishError(f"cannot create the lock file {self.lock_file}: {exc.strerror}") from exc
+            raise PublishError(f"{self.published}: cannot be opened ({exc.strerror}: no lock file"
+                               f" {self.lock_file.name} can be made beside it)") from exc
         try:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
