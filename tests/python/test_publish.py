@@ -203,3 +203,53 @@ def test_known_failures_say_one_line_not_a_traceback(tmp_path: Path) -> None:
     assert status == 2 and "error: " in output and "Traceback" not in output, output
     status, output = run_to_end(["run"], tmp_path / "missing.duckdb")
     assert status == 4 and "no warehouse at" in output and "Traceback" not in output, output
+
+
+def raw_fingerprint(path: Path) -> dict[str, tuple[int, str]]:
+    """Each raw table's row count and a digest of its sorted rows, but for the load time
+    (two loads of the same files differ only there)."""
+    fingerprint = {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [t for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw' order by 1").fetchall()]
+        for table in tables:
+            columns = ", ".join(f'"{c}"' for (c,) in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?"
+                " and column_name <> '_loaded_at' order by ordinal_position", [table]).fetchall())
+            fingerprint[table] = con.execute(
+                f"select count(*), coalesce(md5(string_agg(cast(r as varchar), '|' order by cast(r as varchar))), '')"
+                f' from (select {columns} from raw."{table}") as r').fetchone()
+    return fingerprint
+
+
+def test_a_load_killed_midway_leaves_the_warehouse_as_it_was_or_wholly_loaded(
+    published: Path, tmp_path: Path,
+) -> None:
+    """The load replaces every table in one transaction: killed at any moment, the warehouse
+    opens with the old rows or all the new ones, and the next run publishes."""
+    from salesperf.demo import DemoConfig
+
+    folder = tmp_path / "export"
+    with connect(tmp_path / "scratch.duckdb") as con:
+        generate(DemoConfig(seed=8, reps=12, months=6, end_date=SMALL_DEMO.end_date), con, "raw")
+        from salesperf.warehouse import export_csv
+
+        export_csv(con, "raw", folder)
+    loaded = fresh_copy(published, tmp_path / "loaded")
+    status, output = run_to_end(["load", str(folder)], loaded)
+    assert status == 0, output
+    before, after = raw_fingerprint(published), raw_fingerprint(loaded)
+    assert before != after
+    outcomes = set()
+    for delay in (0.8, 1.5, 2.5, 4.0):
+        warehouse = fresh_copy(published, tmp_path / f"killed_{delay}")
+        process = salesperf(["load", str(folder)], warehouse)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        state = raw_fingerprint(warehouse)
+        assert state in (before, after), f"killed after {delay} s: a mix of old and new rows"
+        outcomes.add("before" if state == before else "after")
+    status, output = run_to_end(QUICK_RUN, warehouse)
+    assert status == 0, output
+    assert outcomes, outcomes
