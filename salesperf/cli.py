@@ -22,7 +22,7 @@ from salesperf.settings import (
 )
 
 if TYPE_CHECKING:
-    import duckdb
+    from salesperf.targets import Warehouse
 
 
 def _say(line: str) -> None:
@@ -50,66 +50,18 @@ def _target_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _warehouse(args: argparse.Namespace) -> Warehouse:
+    from salesperf.targets import warehouse_for
+
+    return warehouse_for(args.target, args.duckdb)
+
+
 @contextmanager
-def _taking_turns(args: argparse.Namespace) -> Iterator[None]:
+def _taking_turns(warehouse: Warehouse) -> Iterator[None]:
     """Loads and runs on one warehouse take turns: rows landed while a run builds its copy
     would be lost when the copy is published."""
-    from salesperf.publish import DuckDbPublication, PostgresPublication
-
-    publication = PostgresPublication() if args.target == "postgres" else DuckDbPublication(args.duckdb or duckdb_path())
-    with publication.exclusive():
+    with warehouse.publication().exclusive():
         yield
-
-
-@contextmanager
-def _raw_duckdb(args: argparse.Namespace) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Where generate and load write the raw tables: the warehouse file, or for the
-    postgres target a scratch DuckDB file that is copied to PostgreSQL, then deleted
-    (a file, not memory: a large demo would not fit)."""
-    from salesperf.warehouse import connect
-
-    if args.target != "postgres":
-        with connect(args.duckdb or duckdb_path()) as con:
-            yield con
-        return
-    with tempfile.TemporaryDirectory(prefix="salesperf-raw-") as scratch:
-        with connect(Path(scratch) / "salesperf_scratch.duckdb") as con:
-            yield con
-
-
-def _postgres_tables(schema: str) -> set[str] | None:
-    """The tables already in the PostgreSQL raw schema; None, said, when it cannot be reached
-    (checked before any work, not after a long generation)."""
-    import psycopg2
-
-    from salesperf.postgres import describe, postgres_tables
-
-    try:
-        return postgres_tables(schema)
-    except psycopg2.Error as exc:
-        _say(f"error: cannot reach {describe()}: {str(exc).strip()}")
-        return None
-
-
-def _copy_to_postgres(con: duckdb.DuckDBPyConnection, schema: str, tables: list[str] | None = None) -> bool:
-    import psycopg2
-
-    from salesperf.postgres import copy_schema, describe
-
-    try:
-        copy_schema(con, schema, tables=tables)
-    except psycopg2.Error as exc:
-        _say(f"error: copying the raw tables to {describe()} failed: {str(exc).strip()}")
-        return False
-    return True
-
-
-def _destination(args: argparse.Namespace) -> str:
-    if args.target == "postgres":
-        from salesperf.postgres import describe
-
-        return describe()
-    return str(args.duckdb or duckdb_path())
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -128,22 +80,27 @@ def _generate(args: argparse.Namespace) -> int:
         dirty_rate=args.dirty_rate,
         fiscal_year_start_month=args.fiscal_year_start_month,
     )
-    if args.target == "postgres" and _postgres_tables(args.schema) is None:
+    warehouse = _warehouse(args)
+    problem = warehouse.unreachable(args.schema)
+    if problem:
+        _say(f"error: {problem}")
         return 2
     _say(
         f"Generating demo CRM data: seed {config.seed}, {config.reps} reps, {config.months} months"
-        f" to {config.end_date}{', dirty' if config.dirty else ''} -> {_destination(args)} schema {args.schema}"
+        f" to {config.end_date}{', dirty' if config.dirty else ''} -> {warehouse.describe()} schema {args.schema}"
     )
     try:
-        with _taking_turns(args), _raw_duckdb(args) as con:
+        with _taking_turns(warehouse), warehouse.raw_duckdb() as con:
             summary = generate(config, con, args.schema, progress=lambda line: _say(f"  {line}"))
             if args.csv_dir:
                 export_csv(con, args.schema, args.csv_dir)
                 _say(f"  CSV copies written to {args.csv_dir}")
-            if args.target == "postgres":
-                if not _copy_to_postgres(con, args.schema):
-                    return 2
-                _say(f"  copied to {_destination(args)} schema {args.schema}")
+            problem = warehouse.land(con, args.schema)
+            if problem:
+                _say(f"error: {problem}")
+                return 2
+            if warehouse.copies_raw:
+                _say(f"  copied to {warehouse.describe()} schema {args.schema}")
     except (WarehouseError, PublishError) as exc:
         _say(f"error: {exc}")
         return 2
@@ -152,20 +109,6 @@ def _generate(args: argparse.Namespace) -> int:
     for line in describe(summary.realism):
         _say(f"  {line}")
     return 0
-
-
-def _postgres_row_counts(schema: str) -> dict[str, int] | None:
-    """Rows per raw table already in PostgreSQL; None, said, when it cannot be reached."""
-    import psycopg2
-
-    from salesperf.contract import RAW_TABLES_BY_NAME
-    from salesperf.postgres import describe, postgres_row_counts
-
-    try:
-        return postgres_row_counts(schema, RAW_TABLES_BY_NAME)
-    except psycopg2.Error as exc:
-        _say(f"error: cannot reach {describe()}: {str(exc).strip()}")
-        return None
 
 
 def _load(args: argparse.Namespace) -> int:
@@ -179,24 +122,22 @@ def _load(args: argparse.Namespace) -> int:
         # before the warehouse is opened: a mistyped folder creates no warehouse file
         _say(f"error: {args.folder}: no such folder")
         return 2
-    stored_rows = None
-    if args.target == "postgres":
-        if args.append:
-            _say("error: --append needs the DuckDB warehouse;"
-                 " a load into PostgreSQL replaces the tables it has files for")
-            return 2
-        stored_rows = _postgres_row_counts(args.schema)
-        if stored_rows is None:
-            return 2
+    warehouse = _warehouse(args)
+    if args.append and not warehouse.can_append:
+        _say("error: --append needs the DuckDB warehouse;"
+             " a load into PostgreSQL replaces the tables it has files for")
+        return 2
     try:
-        with _taking_turns(args), _raw_duckdb(args) as con:
+        stored_rows = warehouse.stored_rows(args.schema)
+        with _taking_turns(warehouse), warehouse.raw_duckdb() as con:
             report = load_csv_folder(
                 args.folder, con, args.schema,
                 append=args.append, allow_empty=args.allow_empty, encoding=args.encoding, stored_rows=stored_rows,
             )
             # the PostgreSQL copy replaces every table it copies in one transaction
-            copied = [load.table for load in report.loads]
-            if args.target == "postgres" and not _copy_to_postgres(con, args.schema, copied):
+            problem = warehouse.land(con, args.schema, [load.table for load in report.loads])
+            if problem:
+                _say(f"error: {problem}")
                 return 2
     except (WarehouseError, PublishError) as exc:
         _say(f"error: {exc}")
@@ -204,7 +145,7 @@ def _load(args: argparse.Namespace) -> int:
     except LoadError as exc:
         for problem in exc.problems:
             _say(f"error: {problem}")
-        _say(f"Nothing was loaded: a folder loads all or nothing, and {_destination(args)} schema {args.schema}"
+        _say(f"Nothing was loaded: a folder loads all or nothing, and {warehouse.describe()} schema {args.schema}"
              " is as it was.")
         return 1
     for load in report.loads:
@@ -229,23 +170,22 @@ def _load(args: argparse.Namespace) -> int:
     for path in report.unmatched_files:
         _say(f"  skipped {path.name}: it names no table of the raw contract")
     loaded = sum(1 for load in report.loads if load.file)
-    _say(f"Loaded {loaded} table(s) into {_destination(args)} schema {args.schema}.")
+    _say(f"Loaded {loaded} table(s) into {warehouse.describe()} schema {args.schema}.")
     if any(load.appended for load in report.loads):
         _say(f"  {TIE_RULE}")
     return 0
 
 
 def _dbt_args(args: argparse.Namespace) -> list[str]:
-    """What goes to dbt: the options salesperf did not know, and the target."""
-    return ["--target", "postgres", *args.dbt_args] if args.target == "postgres" else list(args.dbt_args)
+    """What goes to dbt: the target, and the options salesperf did not know."""
+    return [*_warehouse(args).dbt_args(), *args.dbt_args]
 
 
 def _scheduled_run(args: argparse.Namespace, freshness: bool, validation: bool, reports: bool) -> int:
     from salesperf.scheduled_run import RunOptions, scheduled_run
 
-    options = RunOptions(args.duckdb or duckdb_path(), dbt_args=list(args.dbt_args),
-                         postgres=args.target == "postgres", freshness=freshness, validation=validation,
-                         reports=reports)
+    options = RunOptions(_warehouse(args), dbt_args=list(args.dbt_args), freshness=freshness,
+                         validation=validation, reports=reports)
     return int(scheduled_run(options, _say))
 
 
@@ -306,7 +246,7 @@ def _diff(args: argparse.Namespace) -> int:
     """Exit 0, 1 when --fail-on-change names a metric that moved, 2 when a build failed."""
     from salesperf import metric_diff
 
-    if args.target == "postgres":
+    if not _warehouse(args).can_diff:
         print("error: the metric diff builds two DuckDB copies of the raw warehouse; --target postgres is not supported",
               file=sys.stderr)
         return 2

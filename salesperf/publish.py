@@ -107,9 +107,6 @@ class DuckDbPublication:
         finally:
             handle.close()  # closing releases the lock, also when the process is killed
 
-    def describe(self) -> str:
-        return str(self.published)
-
     @property
     def build_database(self) -> Path:
         """The DuckDB file dbt builds in."""
@@ -243,11 +240,6 @@ class PostgresPublication:
         cursor.execute("select nspname from pg_namespace where right(nspname, %s) = %s order by 1",
                        (len(suffix), suffix))
         return [row[0] for row in cursor.fetchall()]
-
-    def describe(self) -> str:
-        from salesperf.postgres import describe
-
-        return describe()
 
     @property
     def build_database(self) -> None:

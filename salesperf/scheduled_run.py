@@ -21,6 +21,7 @@ from typing import Any
 
 from salesperf.publish import DuckDbPublication, PostgresPublication, PublishError, new_run_id
 from salesperf.settings import PROJECT_ROOT, REPORTS_OUT, REPORTS_PAGES, TARGET_DIR
+from salesperf.targets import Warehouse
 
 RUN_LOGS = PROJECT_ROOT / "logs" / "runs"
 
@@ -38,8 +39,7 @@ class Outcome(IntEnum):
 
 @dataclass
 class RunOptions:
-    warehouse: Path
-    postgres: bool = False  # the POSTGRES_* database instead of the DuckDB file
+    warehouse: Warehouse
     dbt_args: list[str] = field(default_factory=list)
     vars: dict[str, Any] = field(default_factory=dict)
     freshness: bool = True
@@ -85,7 +85,7 @@ class _Run:
         self.options = options
         self.publication = publication
         self.say = say
-        self.record = RunRecord(new_run_id(), publication.describe(),
+        self.record = RunRecord(new_run_id(), options.warehouse.describe(),
                                 datetime.now(timezone.utc).isoformat(timespec="seconds"))
         self.total = 3 + options.freshness + options.validation + options.reports  # prepare, build, publish
         self.done = 0
@@ -204,14 +204,15 @@ def _parse_published(options: RunOptions) -> None:
 def scheduled_run(options: RunOptions, say: Callable[[str], None] = print) -> Outcome:
     """Run every step; publish only when all before it passed. Returns the outcome."""
     started = time.monotonic()
-    publication: Publication = PostgresPublication() if options.postgres else DuckDbPublication(options.warehouse)
+    publication: Publication = options.warehouse.publication()
     run = _Run(options, publication, say)
     record = run.record
     say(f"Run {record.run_id} on {record.warehouse}")
     outcome = Outcome.PUBLISHED
     try:
         with publication.exclusive():
-            run.step("prepare the work copy" if not options.postgres else "clear the shadow schemas", run.prepare)
+            run.step("clear the shadow schemas" if isinstance(publication, PostgresPublication)
+                     else "prepare the work copy", run.prepare)
             if options.freshness:
                 run.step("source freshness", run.freshness)
             run.step("dbt build", run.build)
