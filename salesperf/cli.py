@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from collections import Counter
@@ -218,7 +219,8 @@ def _maven(args: argparse.Namespace) -> int:
         status = _load(args)
     if status:
         return status
-    args.dbt_args = ["--vars", export.build_vars, *args.dbt_args]
+    # the dataset's own vars first: a --vars given on the command line overrides them
+    args.dbt_args = ["--vars", json.dumps(export.build_vars), *args.dbt_args]
     return _build(args)
 
 

@@ -51,10 +51,9 @@ class BuildSummary:
         return lines
 
 
-def with_vars(dbt_args: list[str], extra: dict[str, Any]) -> list[str]:
-    """dbt's arguments with one `--vars`: the vars a user gave (YAML, as dbt reads them)
-    merged with `extra`, serialized once. dbt keeps only the last `--vars` it is given, so
-    two would silently drop one set."""
+def split_vars(dbt_args: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """The vars in dbt's arguments (every `--vars`, YAML as dbt reads it, merged in order)
+    and the other arguments."""
     given: dict[str, Any] = {}
     rest: list[str] = []
     words = iter(dbt_args)
@@ -70,8 +69,16 @@ def with_vars(dbt_args: list[str], extra: dict[str, Any]) -> list[str]:
             given.update(parsed)
         else:
             rest.append(word)
+    return given, rest
+
+
+def with_vars(dbt_args: list[str], extra: dict[str, Any]) -> list[str]:
+    """dbt's arguments with one `--vars`: the vars given merged with `extra`, serialized once
+    (dbt keeps only the last `--vars` it is given, so two would silently drop one set; the
+    same vars give the same text, which keeps dbt's partial parsing)."""
+    given, rest = split_vars(dbt_args)
     merged = {**given, **extra}
-    return [*rest, "--vars", json.dumps(merged, default=str)] if merged else rest
+    return [*rest, "--vars", json.dumps(merged, default=str, sort_keys=True)] if merged else rest
 
 
 def dbt_environment(database: Path | None = None) -> None:

@@ -37,8 +37,8 @@ class MavenExport:
     notes: list[str] = field(default_factory=list)
 
     @property
-    def build_vars(self) -> str:
-        return f"{{stage_catalogue: {STAGE_CATALOGUE}, as_of: '{self.as_of}'}}"
+    def build_vars(self) -> dict[str, str]:
+        return {"stage_catalogue": STAGE_CATALOGUE, "as_of": self.as_of}
 
 
 def _key(text: str) -> str:

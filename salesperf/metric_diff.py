@@ -36,6 +36,7 @@ from typing import Any
 import duckdb
 import yaml
 
+from salesperf.dbt_build import split_vars, with_vars
 from salesperf.settings import PROJECT_ROOT
 from salesperf.warehouse import quote
 
@@ -643,21 +644,11 @@ def changed_project_vars(project_dir: Path, commit: str) -> list[str]:
 def pin_as_of(dbt_args: list[str], now: datetime | None = None) -> tuple[list[str], str]:
     """The dbt arguments with one `--vars` map that sets `as_of` (now, to the second, when
     the arguments do not): both builds must read the CRM at the same moment."""
-    merged: dict[str, Any] = {}
-    rest: list[str] = []
-    args = iter(dbt_args)
-    for arg in args:
-        if arg == "--vars":
-            merged.update(yaml.safe_load(next(args, "")) or {})
-        elif arg.startswith("--vars="):
-            merged.update(yaml.safe_load(arg.split("=", 1)[1]) or {})
-        else:
-            rest.append(arg)
-    if merged.get("as_of") is None:
-        moment = now or datetime.now(UTC)
-        merged["as_of"] = moment.strftime("%Y-%m-%d %H:%M:%S")
-    as_of = str(merged["as_of"])
-    return [*rest, "--vars", json.dumps(merged, default=str, sort_keys=True)], as_of
+    given, _ = split_vars(dbt_args)
+    if given.get("as_of") is not None:
+        return with_vars(dbt_args, {}), str(given["as_of"])
+    as_of = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S")
+    return with_vars(dbt_args, {"as_of": as_of}), as_of
 
 
 def _selector_names(project_dir: Path) -> set[str]:

@@ -225,3 +225,18 @@ def test_build_passes_dbt_options_through(tmp_path: Path, capsys: pytest.Capture
     assert "dbt build: pass" in out and "seeds loaded: 1" in out and "published build" in out
     with pytest.raises(SystemExit):
         main(["load", str(tmp_path), "--select", "x"])
+
+
+def test_vars_reach_dbt_once_as_data() -> None:
+    """Every --vars given is merged in order with what the command adds, and dbt gets one
+    JSON map: dbt itself would keep only the last --vars."""
+    from salesperf.dbt_build import split_vars, with_vars
+
+    given = ["--select", "x", "--vars", "{as_of: '2026-01-01 00:00:00', a: 1}", "--vars={a: 2}"]
+    assert split_vars(given) == ({"as_of": "2026-01-01 00:00:00", "a": 2}, ["--select", "x"])
+    assert with_vars(given, {"b": [1, 2]}) == [
+        "--select", "x", "--vars", '{"a": 2, "as_of": "2026-01-01 00:00:00", "b": [1, 2]}']
+    assert with_vars(["--select", "x"], {}) == ["--select", "x"]
+    for bad in ("[1, 2]", "{as_of: '2026"):
+        with pytest.raises(ValueError, match="--vars"):
+            with_vars(["--vars", bad], {})
