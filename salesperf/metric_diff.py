@@ -12,10 +12,10 @@ Two revisions of the project are built on the same raw data with the same `as_of
 The two files are then compared mart by mart on each mart's key (`compare_warehouses`,
 which needs only two DuckDB files and the relations to compare), fact tables on the
 columns that decide which metrics a row counts in, and the models whose SQL changed on a
-fingerprint of their rows (`fingerprint`). The columns that say which build wrote a mart
-(`BUILD_COLUMNS`: build_id, as_of) are in neither comparison. `plan_comparison` reads what to compare from
-the two manifests; `run_diff` does the builds; `render_markdown` and `to_json` write
-the report.
+fingerprint of their rows (`fingerprint`); the columns that say which build wrote a mart
+(`BUILD_COLUMNS`: build_id, as_of) are in neither. `plan_comparison` reads what to
+compare from the two manifests; `run_diff` does the builds; `render_markdown` and
+`to_json` write the report.
 """
 
 from __future__ import annotations
