@@ -12,9 +12,10 @@ Two revisions of the project are built on the same raw data with the same `as_of
 The two files are then compared mart by mart on each mart's key (`compare_warehouses`,
 which needs only two DuckDB files and the relations to compare), fact tables on the
 columns that decide which metrics a row counts in, and the models whose SQL changed on a
-fingerprint of their rows (`fingerprint`). `plan_comparison` reads what to compare from
-the two manifests; `run_diff` does the builds; `render_markdown` and `to_json` write
-the report.
+fingerprint of their rows (`fingerprint`); the columns that say which build wrote a mart
+(`BUILD_COLUMNS`: build_id, as_of) are in neither. `plan_comparison` reads what to
+compare from the two manifests; `run_diff` does the builds; `render_markdown` and
+`to_json` write the report.
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ FACT_NOUNS = {
     "dim_reps": ("rep", "reps"),
 }
 REP_COLUMNS = ("rep_id", "owner_id")
+# The columns every mart ends with: which build wrote it and the as_of that build read the
+# CRM at. build_id differs between any two builds and both builds of a diff share one
+# as_of, so neither says anything about a metric: they are left out of every comparison
+# of values and of the fingerprints (a column added or removed is still reported).
+BUILD_COLUMNS = ("build_id", "as_of")
 _BASE_MARK, _HEAD_MARK = "__in_base", "__in_head"
 
 
@@ -308,7 +314,7 @@ def _compare(con: duckdb.DuckDBPyConnection, spec: RelationSpec, top: int) -> Re
     # A column whose type changed is compared as text.
     types = {
         c: (head_columns[c] if head_columns[c] == base_columns[c] else "VARCHAR")
-        for c in head_columns if c in base_columns
+        for c in head_columns if c in base_columns and c not in BUILD_COLUMNS
     }
 
     def side(alias: str, column: str) -> str:
@@ -443,7 +449,8 @@ def _totals_moved(change: ColumnChange) -> bool:
 def fingerprint(path: Path, schema: str, identifier: str) -> tuple[tuple[tuple[str, str], ...], int, int] | None:
     """The columns, row count and an order-free hash of the rows of one relation (a view
     too: the file is opened under its own name, which its views refer to); None when the
-    relation is not there. Doubles enter the hash with 12 significant digits."""
+    relation is not there. Doubles enter the hash with 12 significant digits; the build
+    columns (BUILD_COLUMNS) are among the columns but not in the hash."""
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute(
             "select column_name, data_type from information_schema.columns"
@@ -453,8 +460,9 @@ def fingerprint(path: Path, schema: str, identifier: str) -> tuple[tuple[tuple[s
         if not rows:
             return None
         values = ", ".join(
-            f"printf('%.12g', {quote(c)})" if t.upper() in FLOAT_TYPES else quote(c) for c, t in rows
-        )
+            f"printf('%.12g', {quote(c)})" if t.upper() in FLOAT_TYPES else quote(c)
+            for c, t in rows if c not in BUILD_COLUMNS
+        ) or "null"
         count, total = con.execute(
             f"select count(*), coalesce(sum(hash({values})), 0) from {quote(schema)}.{quote(identifier)}"
         ).fetchall()[0]
@@ -568,7 +576,8 @@ def known_metric_names(manifest: dict) -> set[str]:
         if _is_mart(node):
             names.add(node["name"])
             for column in node.get("columns", {}):
-                names |= {column, f"{node['name']}.{column}"}
+                if column not in BUILD_COLUMNS:
+                    names |= {column, f"{node['name']}.{column}"}
     return names
 
 
@@ -991,6 +1000,7 @@ def footer(diff: MetricDiff) -> str:
     if "comparison" in diff.timings:
         parts.append(f"comparison {diff.timings['comparison']:.1f} s")
     parts.append(f"total {diff.timings.get('total', 0):.0f} s")
+    parts.append(f"{' and '.join(BUILD_COLUMNS)} (which build wrote a mart) not compared")
     return "salesperf diff · " + " · ".join(parts)
 
 

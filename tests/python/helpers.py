@@ -18,6 +18,12 @@ SMALL_DEMO = DemoConfig(seed=7, reps=12, months=6, end_date=date(2026, 6, 1))
 SMALL_DEMO_AS_OF = "2026-06-01 00:00:00"
 
 
+# The columns every mart ends with, saying which build wrote it: build_id (never the same
+# in two builds) and the as_of it read the CRM at. A comparison of the rows of two builds is
+# about the metrics and leaves them out (`mart_columns`); `build_stamps` reads them.
+BUILD_COLUMNS = ("build_id", "as_of")
+
+
 def query(path: Path, sql: str) -> list[tuple]:
     """Rows of one query on a warehouse file."""
     with connect(path) as con:
@@ -47,3 +53,18 @@ def copy_project(dest: Path, parts: tuple[str, ...]) -> Path:
         else:
             shutil.copy(source, dest / part)
     return dest
+
+
+def mart_columns(path: Path, mart: str, leave_out: tuple[str, ...] = BUILD_COLUMNS) -> str:
+    """The quoted columns of a mart for a select list, in their order, but `leave_out`."""
+    columns = query(path, "select column_name from information_schema.columns where table_schema = 'marts'"
+                          f" and table_name = '{mart}' order by ordinal_position")
+    return ", ".join(f'"{name}"' for (name,) in columns if name not in leave_out)
+
+
+def build_stamps(path: Path) -> dict[str, set[tuple]]:
+    """Each mart's distinct (build_id, as_of) pairs: one pair for every mart a build wrote
+    (none for an empty mart)."""
+    marts = [t for (t,) in query(path, "select table_name from information_schema.tables"
+                                       " where table_schema = 'marts' order by 1")]
+    return {t: set(query(path, f'select distinct build_id, as_of from marts."{t}"')) for t in marts}

@@ -25,7 +25,7 @@ from tests.python.el_landing import (
     land_without_loader_columns,
     project_with_seeds,
 )
-from tests.python.helpers import SMALL_DEMO_AS_OF, query
+from tests.python.helpers import BUILD_COLUMNS, SMALL_DEMO_AS_OF, query
 from tests.python.test_staging import expected_outcomes
 
 # The columns that say where a row sat in its load: the one thing an EL-landed table
@@ -34,14 +34,15 @@ LOAD_POSITION_COLUMNS = {"source_row", "loaded_at", "crm_quarantine_id"}
 
 
 def mart_rows(path: Path, mart: str) -> Counter[tuple]:
-    """Every row of a mart but its load-position columns, as a multiset."""
+    """Every row of a mart but its load-position columns and the columns that say which
+    build wrote it, as a multiset."""
     with connect(path) as con:
         columns = [
             name for (name,) in con.execute(
                 "select column_name from information_schema.columns where table_schema = 'marts'"
                 " and table_name = ? order by ordinal_position", [mart],
             ).fetchall()
-            if name not in LOAD_POSITION_COLUMNS
+            if name not in LOAD_POSITION_COLUMNS and name not in BUILD_COLUMNS
         ]
         rows = con.execute(f"select {', '.join(quote(c) for c in columns)} from marts.{quote(mart)}").fetchall()
     return Counter(rows)
@@ -527,8 +528,14 @@ def test_custom_fields_leave_the_declared_columns_as_they_are(
         return query(warehouse, "select column_name, data_type from information_schema.columns"
                                 f" where table_schema = 'marts' and table_name = '{mart}' order by ordinal_position")
 
-    assert columns(path, "fct_opportunities") == [*columns(demo_path, "fct_opportunities"), ("region_c", "VARCHAR")]
-    assert columns(path, "dim_accounts") == [*columns(demo_path, "dim_accounts"), ("account_tier", "VARCHAR")]
+    def with_custom_field(declared: list[tuple[str, str]], field: str) -> list[tuple[str, str]]:
+        # after the mart's own columns; the build columns end every mart
+        build = [column for column in declared if column[0] in BUILD_COLUMNS]
+        return [*(column for column in declared if column not in build), (field, "VARCHAR"), *build]
+
+    assert [name for name, _ in columns(demo_path, "fct_opportunities")[-2:]] == list(BUILD_COLUMNS)
+    assert columns(path, "fct_opportunities") == with_custom_field(columns(demo_path, "fct_opportunities"), "region_c")
+    assert columns(path, "dim_accounts") == with_custom_field(columns(demo_path, "dim_accounts"), "account_tier")
     assert query(path, "select rep_id, rep_name, is_crm_user from marts.dim_reps order by 1") == [
         ("005A", "Ann Rep", True), ("005B", "Bo Boss", True), ("unassigned", "Unassigned", False),
     ]

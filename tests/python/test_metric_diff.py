@@ -27,7 +27,7 @@ from salesperf.demo import generate
 from salesperf.metric_diff import RelationSpec, compare_warehouses, fingerprint
 from salesperf.settings import PROJECT_ROOT
 from salesperf.warehouse import connect
-from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, copy_project
+from tests.python.helpers import BUILD_COLUMNS, SMALL_DEMO, SMALL_DEMO_AS_OF, copy_project
 
 VARS = f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"
 PROJECT_FILES = ("dbt_project.yml", "selectors.yml", "models", "macros", "seeds", "analyses", "profiles")
@@ -38,7 +38,7 @@ PROJECT_FILES = ("dbt_project.yml", "selectors.yml", "models", "macros", "seeds"
 # ----------------------------------------------------------------------------------------
 
 
-def _warehouse(path: Path, metric_rows: list[tuple], deal_rows: list[tuple]) -> Path:
+def _warehouse(path: Path, metric_rows: list[tuple], deal_rows: list[tuple], build_id: str, as_of: str) -> Path:
     path.parent.mkdir(parents=True)
     with duckdb.connect(str(path)) as con:
         con.execute("create schema marts")
@@ -52,6 +52,10 @@ def _warehouse(path: Path, metric_rows: list[tuple], deal_rows: list[tuple]) -> 
             " is_won boolean, amount decimal(28, 6))"
         )
         con.executemany("insert into marts.fct_opportunities values (?, ?, ?, ?)", deal_rows)
+        # the columns that end every mart: another build, another id (and here another as_of)
+        for table in ("rep_metric", "fct_opportunities"):
+            con.execute(f"alter table marts.{table} add column build_id varchar default '{build_id}'")
+            con.execute(f"alter table marts.{table} add column as_of timestamp default timestamp '{as_of}'")
         con.execute("create view marts.won_deals as select * from marts.fct_opportunities where is_won")
     return path
 
@@ -69,6 +73,7 @@ def two_warehouses(tmp_path: Path) -> tuple[Path, Path]:
         ],
         [("o1", "upsell", True, 100), ("o2", "upsell", False, 50), ("o3", "upsell", True, 10),
          ("o4", "new_business", True, 7), ("o5", "renewal", False, 5)],
+        build_id="base-build", as_of="2026-06-01 00:00:00",
     )
     head = _warehouse(
         tmp_path / "head" / "warehouse.duckdb",
@@ -80,6 +85,7 @@ def two_warehouses(tmp_path: Path) -> tuple[Path, Path]:
         ],
         [("o1", "renewal", True, 100), ("o2", "renewal", False, 50), ("o3", "upsell", True, 12),
          ("o4", "new_business", False, 7), ("o6", "renewal", True, 1)],
+        build_id="head-build", as_of="2026-06-02 00:00:00",
     )
     return base, head
 
@@ -93,7 +99,8 @@ def test_the_comparison_counts_changed_added_and_removed_rows_per_column(two_war
 
     assert (metric.rows_before, metric.rows_after, metric.added, metric.removed, metric.changed) == (4, 4, 1, 1, 2)
     columns = {c.column: c for c in metric.columns}
-    assert set(columns) == {"rep_id", "month_start", "won", "amount", "rate", "note"}  # all, through d and c
+    # all, through d and c, but the columns that say which build wrote the rows
+    assert set(columns) == {"rep_id", "month_start", "won", "amount", "rate", "note"}
     assert (columns["won"].changed, columns["won"].added, columns["won"].removed) == (1, 1, 1)
     assert (columns["won"].total_before, columns["won"].total_after) == (7, 6)
     assert columns["won"].mean_before == pytest.approx(7 / 4) and columns["won"].mean_after == pytest.approx(6 / 4)
@@ -125,6 +132,7 @@ def test_the_comparison_counts_changed_added_and_removed_rows_per_column(two_war
     assert "- **fct_opportunities** (5 → 5 deals)" in markdown
     assert "  - 2 deals moved from upsell to renewal (`deal_category`)" in markdown
     assert "  - 1 deal entered, 1 left" in markdown
+    assert "build_id and as_of (which build wrote a mart) not compared" in markdown
 
 
 def test_without_a_key_rows_are_added_and_removed_whole(two_warehouses: tuple[Path, Path]) -> None:
@@ -143,8 +151,10 @@ def test_a_fingerprint_ignores_row_order_and_sees_any_value(tmp_path: Path, two_
         con.execute(f"attach '{base}' as source (read_only)")
         con.execute("create schema marts")
         con.execute(
-            "create table marts.rep_metric as select * from source.marts.rep_metric order by rep_metric_id desc"
+            "create table marts.rep_metric as select * replace ('another-build' as build_id)"
+            " from source.marts.rep_metric order by rep_metric_id desc"
         )
+    # the same rows written by another build
     assert fingerprint(base, "marts", "rep_metric") == fingerprint(copy, "marts", "rep_metric")
     assert fingerprint(base, "marts", "rep_metric") != fingerprint(head, "marts", "rep_metric")
     assert fingerprint(base, "marts", "won_deals") != fingerprint(head, "marts", "won_deals")  # a view
@@ -163,6 +173,11 @@ def test_as_of_is_pinned_for_both_builds_and_fail_on_change_names_marts_or_colum
             metric_diff.ColumnChange("rep_win_rate_monthly", "win_rate", "DOUBLE", 1, 0, 0),
         ]),
     ])
+    known = metric_diff.known_metric_names({"nodes": {"model.salesperf.rep_win_rate_monthly": {
+        "resource_type": "model", "fqn": ["salesperf", "marts", "rep_win_rate_monthly"], "name": "rep_win_rate_monthly",
+        "columns": {"win_rate": {}, "build_id": {}, "as_of": {}},
+    }}})
+    assert known == {"rep_win_rate_monthly", "win_rate", "rep_win_rate_monthly.win_rate"}  # no build column
     for names, expected in [
         (["win_rate"], ["rep_win_rate_monthly.win_rate"]),
         (["rep_win_rate_monthly"], ["rep_win_rate_monthly.win_rate"]),
@@ -300,6 +315,8 @@ def _plain_python_diff(work: Path, raw: Path) -> tuple[dict[str, tuple[int, int,
     for table, (columns, types, before) in base.items():
         after = head[table][2]
         for i, column in enumerate(columns[1:], start=1):
+            if column in BUILD_COLUMNS:
+                continue  # another build wrote the head's rows: not a metric
             changed = sum(1 for k in before.keys() & after.keys() if not _same(before[k][i], after[k][i]))
             added = sum(1 for k in after.keys() - before.keys() if after[k][i] is not None)
             removed = sum(1 for k in before.keys() - after.keys() if before[k][i] is not None)

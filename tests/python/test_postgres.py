@@ -32,7 +32,7 @@ from salesperf.demo import DemoConfig, generate
 from salesperf.loader import load_csv_folder
 from salesperf.postgres import copy_schema
 from salesperf.warehouse import connect
-from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
+from tests.python.helpers import BUILD_COLUMNS, SMALL_DEMO, SMALL_DEMO_AS_OF
 from tests.python.postgres_server import (
     INSTALL_HINT,
     PostgresNotInstalled,
@@ -42,6 +42,8 @@ from tests.python.postgres_server import (
 )
 
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
+# The id the PostgreSQL builds of the demo pass, shaped as a scheduled run's.
+POSTGRES_BUILD_ID = "20261202T051500Z-1a2b3c4d"
 DECIMALS = Decimal("0.000001")
 
 Row = tuple[str | None, ...]
@@ -99,7 +101,8 @@ def build_on_postgres(server: PostgresServer, database: str, config: DemoConfig,
             generate(config, con, "raw")
             copy_schema(con, "raw")
         summary = build(
-            ["--target", "postgres", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], target_path=target
+            ["--target", "postgres", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}', build_id: '{POSTGRES_BUILD_ID}'}}"],
+            target_path=target,
         )
     return PostgresBuild(server, database, summary)
 
@@ -174,9 +177,12 @@ class Contents:
 
 
 def _contents(execute: Callable[[str], tuple[list[str], list[tuple[Any, ...]]]], relation: str) -> Contents:
+    """The rows of a relation, normalised, without the columns that say which build wrote a
+    mart: each engine's is another build (test_marts_say_which_build_wrote_them checks them)."""
     columns, rows = execute(f"select * from {relation}")
-    normalised = sorted((tuple(normalise(v) for v in row) for row in rows), key=sort_key)
-    return Contents(columns, normalised)
+    kept = [i for i, column in enumerate(columns) if column not in BUILD_COLUMNS]
+    normalised = sorted((tuple(normalise(row[i]) for i in kept) for row in rows), key=sort_key)
+    return Contents([columns[i] for i in kept], normalised)
 
 
 def duckdb_reader(path: Path) -> Callable[[str], tuple[list[str], list[tuple[Any, ...]]]]:
@@ -304,6 +310,24 @@ def test_every_staging_intermediate_and_mart_relation_matches_duckdb(
     comparison = compare(path, postgres_demo, names)
     assert comparison.differences == {}
     assert sum(comparison.rows.values()) > 50_000  # not a comparison of empty relations
+
+
+def test_marts_say_which_build_wrote_them_on_postgres_too(
+    postgres_demo: PostgresBuild, built_demo: tuple[Path, BuildSummary]
+) -> None:
+    """The build id the run passed and the as_of of the build, the same on every row of
+    every mart; as_of reads the same on both engines."""
+    path, _ = built_demo
+    stamps = {}
+    for engine, execute in (("duckdb", duckdb_reader(path)), ("postgres", postgres_reader(postgres_demo))):
+        marts = sorted(name for name in relations(execute, ("marts",)))
+        stamps[engine] = {
+            tuple(normalise(value) for value in row)
+            for mart in marts for row in execute(f"select distinct build_id, as_of from {mart}")[1]
+        }
+    assert stamps["postgres"] == {(POSTGRES_BUILD_ID, SMALL_DEMO_AS_OF)}
+    ((_, as_of_on_duckdb),) = stamps["duckdb"]
+    assert as_of_on_duckdb == SMALL_DEMO_AS_OF
 
 
 def test_dirty_demo_on_postgres_warns_as_on_duckdb(

@@ -1,31 +1,58 @@
-"""Same data and as_of give the same marts; later history leaves past month-ends alone."""
+"""Same data and as_of give the same marts, each stamped with the build that wrote it; later
+history leaves past month-ends alone."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from salesperf.dbt_build import BuildSummary, build
 from salesperf.demo import generate
 from salesperf.warehouse import connect
-from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, query
+from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, build_stamps, mart_columns, query
 
 VARS = ["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"]
 
 
 def mart_contents(path: Path) -> dict[str, list[tuple]]:
+    """Every mart's rows but the columns that say which build wrote them."""
     tables = [t for (t,) in query(path, "select table_name from information_schema.tables where table_schema = 'marts'")]
-    return {t: sorted(query(path, f"select * from marts.{t}"), key=repr) for t in tables}
+    return {t: sorted(query(path, f"select {mart_columns(path, t)} from marts.{t}"), key=repr) for t in tables}
 
 
-def test_rebuilding_gives_identical_marts(built_demo: tuple[Path, BuildSummary], tmp_path: Path) -> None:
+def test_rebuilding_gives_identical_marts_stamped_with_their_build(
+    built_demo: tuple[Path, BuildSummary], tmp_path: Path
+) -> None:
+    """The rebuild passes a build_id, the first build none (dbt's invocation id stands in):
+    every mart of each carries that build's id and as_of on every row, an empty one
+    (crm_quarantine) trivially."""
     path, _ = built_demo
-    first = mart_contents(path)
-    summary = build(VARS, database=path, target_path=tmp_path / "target")
+    first, first_stamps = mart_contents(path), build_stamps(path)
+    summary = build(
+        ["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}', build_id: b1}}"], database=path, target_path=tmp_path / "target",
+    )
     assert summary.success
-    second = mart_contents(path)
+    second, second_stamps = mart_contents(path), build_stamps(path)
     assert len(first) >= 8 and all(first[t] for t in first if t != "crm_quarantine")
     assert first == second
+
+    as_of = datetime.fromisoformat(SMALL_DEMO_AS_OF)  # the reporting time zone is UTC
+    assert len(second_stamps) == len(second) >= 27
+    for mart, rows in second.items():
+        assert second_stamps[mart] == ({("b1", as_of)} if rows else set()), mart
+    ((invocation_id, first_as_of),) = set().union(*first_stamps.values())  # one build wrote them all
+    assert first_as_of == as_of and uuid.UUID(invocation_id)
+    assert all(first_stamps[mart] == ({(invocation_id, as_of)} if rows else set()) for mart, rows in first.items())
+
+
+def test_a_build_id_that_is_not_a_plain_short_id_stops_the_build(tmp_path: Path) -> None:
+    """build_id reaches every mart as a string literal: anything but letters, digits and
+    . _ : - stops the build before any model runs, naming the var."""
+    summary = build(["--vars", "{build_id: \"x'; drop\"}", "--select", "dim_dates"],
+                    database=tmp_path / "w.duckdb", target_path=tmp_path / "target")
+    assert not summary.success
+    assert "var build_id" in "\n".join(summary.failures)
 
 
 def test_later_history_does_not_change_a_past_month_end(tmp_path: Path) -> None:
@@ -33,7 +60,10 @@ def test_later_history_does_not_change_a_past_month_end(tmp_path: Path) -> None:
     with connect(path) as con:
         generate(SMALL_DEMO, con, "raw")
     assert build(VARS, database=path, target_path=tmp_path / "t1").success
-    snapshot = "select * from marts.pipeline_snapshot where snapshot_date = date '{}' order by 1"
+    snapshot = (
+        f"select {mart_columns(path, 'pipeline_snapshot')} from marts.pipeline_snapshot"
+        " where snapshot_date = date '{}' order by 1"
+    )
     april_before = query(path, snapshot.format("2026-04-30"))
     may_before = query(path, snapshot.format("2026-05-31"))
     assert april_before and may_before

@@ -7,13 +7,14 @@ row for row those built on the raw tables cut down to what the CRM held then
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from salesperf.dbt_build import build
-from tests.python.helpers import query
+from tests.python.helpers import build_stamps, mart_columns, query
 from tests.python.time_travel import cut_raw_tables
 
 # The marts that describe the load itself (rows quarantined, rows per raw table) count the
@@ -24,7 +25,7 @@ DESCRIBE_THE_LOAD = {"crm_quarantine", "crm_load_reconciliation"}
 def marts(path: Path) -> dict[str, list[tuple]]:
     tables = [t for (t,) in query(path, "select table_name from information_schema.tables"
                                         " where table_schema = 'marts' order by 1")]
-    return {t: sorted(query(path, f'select * from marts."{t}"'), key=repr)
+    return {t: sorted(query(path, f'select {mart_columns(path, t)} from marts."{t}"'), key=repr)
             for t in tables if t not in DESCRIBE_THE_LOAD}
 
 
@@ -36,6 +37,9 @@ def build_as_of(path: Path, moment: datetime, zone: str, target: Path) -> dict[s
                      "--exclude", "test_type:unit", "assert_quota_owners_exist_and_reps_are_active"],
                     database=path, target_path=target)
     assert summary.success, summary.failures
+    # every mart says the moment it read the CRM at, on the reporting time zone's clock
+    wall_clock = moment.replace(microsecond=0, tzinfo=UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    assert {as_of for stamps in build_stamps(path).values() for _, as_of in stamps} == {wall_clock}
     return marts(path)
 
 

@@ -31,4 +31,7 @@ final as (
 
 )
 
-select * from final
+select
+    *,
+    {{ build_columns() }}
+from final

@@ -49,4 +49,7 @@ final as (
 
 )
 
-select * from final
+select
+    *,
+    {{ build_columns() }}
+from final

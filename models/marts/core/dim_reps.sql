@@ -168,8 +168,17 @@ unassigned as (
 
 )
 
-select * from final
+select
+    *,
+    {{ build_columns() }}
+from final
 union all
-select * from unknown_reps
+select
+    *,
+    {{ build_columns() }}
+from unknown_reps
 union all
-select * from unassigned
+select
+    *,
+    {{ build_columns() }}
+from unassigned

@@ -33,4 +33,7 @@ final as (
 
 )
 
-select * from final
+select
+    *,
+    {{ build_columns() }}
+from final

@@ -64,4 +64,7 @@ final as (
 
 )
 
-select * from final
+select
+    *,
+    {{ build_columns() }}
+from final

@@ -117,4 +117,7 @@ final as (
 
 )
 
-select * from final
+select
+    *,
+    {{ build_columns() }}
+from final
