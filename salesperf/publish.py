@@ -31,9 +31,11 @@ from typing import Any
 
 import duckdb
 
-from salesperf.settings import PROJECT_ROOT
+from salesperf.settings import DEFAULT_RAW_SCHEMA, PROJECT_ROOT
 
 WORK_FOLDER = ".salesperf-build"
+# the schemas of the warehouse: a file named after one would give its catalog the same name
+SCHEMA_NAMES = {DEFAULT_RAW_SCHEMA, "staging", "intermediate", "marts", "seeds", "dbt_test__audit", "main"}
 
 BUILD_LOG_COLUMNS = {
     "build_id": "varchar",
@@ -129,6 +131,11 @@ class DuckDbPublication:
         if not self.published.exists():
             raise PublishError(f"no warehouse at {self.published}: load the raw tables (./run load) or"
                                " generate demo data (./run generate) first")
+        if self.published.stem.lower() in SCHEMA_NAMES:
+            raise PublishError(
+                f"a warehouse file named {self.published.name} cannot be built: DuckDB names the database after"
+                f" the file, and {self.published.stem!r} is also a schema the project reads or writes, which"
+                " DuckDB refuses in the views dbt creates; rename the file (warehouse.duckdb, crm.duckdb, ...)")
         if _wal(self.published).exists():
             self._recover_published()
         self.discard()
@@ -186,6 +193,12 @@ class DuckDbPublication:
 
     def builds(self) -> list[dict[str, Any]]:
         return build_log(self.published)
+
+    def mart_sources(self) -> tuple[Any, Any]:
+        """The marts just built and the published ones, for validation."""
+        from salesperf.validation import DuckDbMarts
+
+        return DuckDbMarts(self.work), DuckDbMarts(self.published)
 
 
 def build_log(warehouse: Path) -> list[dict[str, Any]]:
@@ -340,6 +353,13 @@ class PostgresPublication:
             return None, None
         finally:
             pg.close()
+
+    def mart_sources(self) -> tuple[Any, Any]:
+        """The shadow marts just built and the published ones, for validation."""
+        from salesperf.validation import PostgresMarts
+
+        return (PostgresMarts(f"marts{BUILD_SCHEMA_SUFFIX}", self.connection_string),
+                PostgresMarts("marts", self.connection_string))
 
     def builds(self) -> list[dict[str, Any]]:
         pg = self._connect()

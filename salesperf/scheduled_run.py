@@ -154,11 +154,9 @@ class _Run:
     def validate(self) -> tuple[str, str]:
         from salesperf.validation import validate_marts
 
-        if not isinstance(self.publication, DuckDbPublication):
-            raise _Stop(Outcome.CANNOT_START, "validation reads the DuckDB work copy; on PostgreSQL run with"
-                        " --skip-validation")
+        candidate, published = self.publication.mart_sources()
         docs = self.options.reports_out / "data_docs" if self.options.reports else None
-        result = validate_marts(self.publication.work, previous=self.publication.published, docs_dir=docs)
+        result = validate_marts(candidate, previous=published, docs_dir=docs)
         if not result.ok:
             raise _Stop(Outcome.VALIDATION_FAILED, "validation of the marts failed: " + result.summary())
         self.expectations = result.evaluated

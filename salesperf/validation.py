@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -106,25 +107,109 @@ class ValidationResult:
         return "\n".join([head] + [f"  {failure.line()}" for failure in self.failures])
 
 
-def validate_marts(warehouse: Path, previous: Path | None = None, docs_dir: Path | None = None) -> ValidationResult:
-    """Check every mart of `warehouse` (opened read-only) against its suite; row counts are
-    held against `previous`, the published warehouse (None, missing or without the marts:
-    no bound). Writes the results page into `docs_dir` when given."""
+class DuckDbMarts:
+    """The marts of a DuckDB warehouse file, opened read-only."""
+
+    def __init__(self, path: Path, schema: str = MARTS_SCHEMA) -> None:
+        self.path, self.schema = Path(path), schema
+        self.con: duckdb.DuckDBPyConnection | None = None
+
+    def __enter__(self) -> DuckDbMarts:
+        if self.path.is_file():
+            self.con = duckdb.connect(str(self.path), read_only=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.con is not None:
+            self.con.close()
+
+    def describe(self) -> str:
+        return self.path.name
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows of each mart; empty when the file or its marts are missing."""
+        if self.con is None:
+            return {}
+        tables = self.con.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [self.schema]).fetchall()
+        return {name: self.con.execute(f'select count(*) from "{self.schema}"."{name}"').fetchone()[0]
+                for (name,) in tables}
+
+    def frame(self, mart: str) -> Any:
+        assert self.con is not None
+        return self.con.execute(f'select * from "{self.schema}"."{mart}"').df()
+
+
+class PostgresMarts:
+    """The marts of a schema of the POSTGRES_* database (the published `marts`, or the
+    shadow schema a run built), read into DataFrames as the DuckDB ones are."""
+
+    def __init__(self, schema: str = MARTS_SCHEMA, connection_string: str | None = None) -> None:
+        self.schema, self.connection_string = schema, connection_string
+        self.pg: Any = None
+
+    def __enter__(self) -> PostgresMarts:
+        from salesperf.postgres import connect
+
+        self.pg = connect(self.connection_string)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pg.close()
+
+    def describe(self) -> str:
+        return f"schema {self.schema}"
+
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        with self.pg.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [d[0] for d in cursor.description], cursor.fetchall()
+
+    def row_counts(self) -> dict[str, int]:
+        _, tables = self._rows("select table_name from information_schema.tables where table_schema = %s",
+                               (self.schema,))
+        return {name: self._rows(f'select count(*) from "{self.schema}"."{name}"')[1][0][0] for (name,) in tables}
+
+    def frame(self, mart: str) -> Any:
+        import pandas as pd
+
+        columns, rows = self._rows(f'select * from "{self.schema}"."{mart}"')
+        frame = pd.DataFrame.from_records(rows, columns=columns)
+        # numeric comes back as Decimal: as floats, the checks read it as DuckDB's doubles
+        for column in frame.columns:
+            if frame[column].map(lambda v: isinstance(v, Decimal)).any():
+                frame[column] = frame[column].astype(float)
+        return frame
+
+
+MartSource = DuckDbMarts | PostgresMarts
+
+
+def validate_marts(warehouse: Path | MartSource, previous: Path | MartSource | None = None,
+                   docs_dir: Path | None = None) -> ValidationResult:
+    """Check every mart of `warehouse` (a DuckDB file opened read-only, or a source of marts)
+    against its suite; row counts are held against `previous`, the published marts (None,
+    missing or without the marts: no bound). Writes the results page into `docs_dir` when given."""
     started = time.perf_counter()
-    previous_rows = _row_counts(previous) if previous is not None else {}
+    candidate = DuckDbMarts(warehouse) if isinstance(warehouse, Path) else warehouse
+    published = DuckDbMarts(previous) if isinstance(previous, Path) else previous
+    previous_rows: dict[str, int] = {}
+    if published is not None:
+        with published:
+            previous_rows = published.row_counts()
     context = _context()
     failures: list[ValidationFailure] = []
     marts: list[MartValidation] = []
     evaluated = passed = 0
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        present = _row_counts_on(con)
+    with candidate:
+        present = candidate.row_counts()
         for spec in SUITES:
             if spec.mart not in present:
                 failures.append(ValidationFailure(spec.mart, None, "mart exists", "", error="no such table"))
                 marts.append(MartValidation(spec.mart, None, [_missing_outcome()]))
                 evaluated += 1
                 continue
-            frame = con.execute(f'select * from {MARTS_SCHEMA}."{spec.mart}"').df()
+            frame = candidate.frame(spec.mart)
             result = _run_suite(context, spec, previous_rows.get(spec.mart), frame)
             mart = MartValidation(spec.mart, len(frame))
             for outcome in result.results:
@@ -137,7 +222,7 @@ def validate_marts(warehouse: Path, previous: Path | None = None, docs_dir: Path
             del frame
     result = ValidationResult(failures, evaluated, passed, time.perf_counter() - started, marts)
     if docs_dir is not None:
-        write_docs(result, docs_dir, warehouse)
+        write_docs(result, docs_dir, candidate.describe())
     return result
 
 
@@ -162,23 +247,6 @@ def _run_suite(context: Any, spec: MartSuite, previous_rows: int | None,
         batch_parameters={"dataframe": frame},
         result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_VALUES},
     )
-
-
-def _row_counts(path: Path) -> dict[str, int]:
-    """Rows of each mart in a warehouse file; empty when the file or its marts are missing."""
-    if not Path(path).is_file():
-        return {}
-    with duckdb.connect(str(path), read_only=True) as con:
-        return _row_counts_on(con)
-
-
-def _row_counts_on(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    tables = con.execute(
-        "select table_name from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]
-    ).fetchall()
-    return {
-        name: con.execute(f'select count(*) from {MARTS_SCHEMA}."{name}"').fetchone()[0] for (name,) in tables
-    }
 
 
 def _failure(mart: str, outcome: ExpectationValidationResult) -> ValidationFailure:
@@ -331,7 +399,7 @@ ul.marts { columns: 3; padding-left: 1.2rem; }
 _TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(_PAGE)
 
 
-def write_docs(result: ValidationResult, docs_dir: Path, warehouse: Path) -> Path:
+def write_docs(result: ValidationResult, docs_dir: Path, source: str) -> Path:
     """The validation page (and the results as JSON beside it) in `docs_dir`: one static
     file with its style inline, so it reads offline from file:// with no other asset."""
     docs_dir = Path(docs_dir)
@@ -339,7 +407,7 @@ def write_docs(result: ValidationResult, docs_dir: Path, warehouse: Path) -> Pat
     page = docs_dir / DOCS_PAGE
     page.write_text(_TEMPLATE.render(
         result=result,
-        warehouse=Path(warehouse).name,
+        warehouse=source,
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         results_file=DOCS_RESULTS,
     ), encoding="utf-8")
