@@ -62,8 +62,6 @@ classified as (
             {{ unreadable_value('created_date', 'created_at', 'timestamp') }}
             {{ unreadable_value('converted_date', 'converted_date', 'date') }}
             {{ unreadable_value('last_modified_date', 'last_modified_at_utc', 'timestamp') }}
-            -- fct_leads counts a lead from its creation: without one it would vanish
-            when created_at is null then 'missing created_date'
         end as quarantine_reason
 
     from typed
