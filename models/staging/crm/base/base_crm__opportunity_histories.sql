@@ -72,13 +72,17 @@ typed as (
         _version_started_at_utc,
         _row_hash,
         {{ clean_text('amount') }} as amount_raw,
-        {{ clean_text('probability') }} as probability_raw,
+        -- probability may land as a float, which engines write as text differently (10.0,
+        -- 10): only text that does not parse is kept, the same on every engine
+        case
+            when {{ parse_number('probability') }} is null then {{ clean_text('probability') }}
+        end as probability_raw,
         {{ clean_text('close_date') }} as close_date_raw,
         {{ raw_values([
             'id', 'opportunity_id',
             '_version_started_at_utc' if versions_of_opportunities else 'created_date',
             'stage_name', 'amount', 'probability', 'close_date', 'is_deleted',
-        ]) }} as raw_values
+        ], numbers=['probability']) }} as raw_values
 
     from source
 
