@@ -1,14 +1,15 @@
 {#
-    The build's "now" as a timestamp literal: var('as_of') when set, else the moment the
+    The build's "now" as a timestamp literal: var('as_of') when set (checked, and written
+    back in one form, so nothing but a timestamp reaches the SQL), else the moment the
     invocation started (UTC). Every model reads "now" through this macro, never through
     current_timestamp, so a rebuild with the same data and as_of gives the same rows.
 #}
 {% macro as_of() -%}
-    {%- set value = var('as_of', none) -%}
-    {%- if value is none or (value | string | trim) == '' -%}
+    {%- set value = checked_var('as_of') -%}
+    {%- if value is none -%}
         {%- set value = run_started_at.strftime('%Y-%m-%d %H:%M:%S') -%}
     {%- endif -%}
-    cast('{{ value }}' as {{ dbt.type_timestamp() }})
+    cast({{ text_literal(value) }} as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
 {#-

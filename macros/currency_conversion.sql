@@ -15,7 +15,7 @@
 {% macro rate_on_join(alias, currency, on_date) -%}
     left join {{ ref('int_currency_rates') }} as {{ alias }}
         on
-            {{ alias }}.currency_code = coalesce({{ currency }}, '{{ var("corporate_currency") }}')
+            {{ alias }}.currency_code = coalesce({{ currency }}, {{ corporate_currency() }})
             and ({{ alias }}.start_date is null or {{ alias }}.start_date <= {{ on_date }})
             and ({{ alias }}.valid_until is null or {{ on_date }} < {{ alias }}.valid_until)
 {%- endmacro %}

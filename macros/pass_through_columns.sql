@@ -8,7 +8,7 @@
 {% macro pass_through_columns(table_name) -%}
     {%- set marts = {'opportunity': 'fct_opportunities', 'account': 'dim_accounts'} -%}
     {%- set columns = [] -%}
-    {%- for entry in var(table_name ~ '_pass_through_columns', []) -%}
+    {%- for entry in checked_var(table_name ~ '_pass_through_columns') -%}
         {%- if entry is mapping -%}
             {%- set name = entry.get('name') | lower -%}
             {%- set alias = (entry.get('alias') or entry.get('name')) | lower -%}

@@ -124,7 +124,7 @@
 
 {#- The column that says when a row was loaded, among those present; none without one. -#}
 {% macro loaded_at_column(present) -%}
-    {%- set chosen = var('raw_loaded_at_column', none) -%}
+    {%- set chosen = checked_var('raw_loaded_at_column') -%}
     {%- set candidates = [chosen] if chosen else ['_loaded_at', '_fivetran_synced', '_airbyte_extracted_at', '_dlt_load_id'] -%}
     {%- for column in candidates if (column | lower) in present -%}
         {{ return(present[column | lower]) }}

@@ -4,7 +4,7 @@
     the 31st in New York belongs to that month, not the next.
 -#}
 {% macro to_reporting_time(utc_timestamp) -%}
-    {%- set zone = var('reporting_timezone', 'UTC') -%}
+    {%- set zone = checked_var('reporting_timezone') -%}
     {%- if zone | upper == 'UTC' -%}
         {{ utc_timestamp }}
     {%- else -%}
@@ -13,9 +13,9 @@
 {%- endmacro %}
 
 {% macro default__to_reporting_time(utc_timestamp, zone) -%}
-    cast(({{ utc_timestamp }} at time zone 'UTC') at time zone '{{ zone }}' as {{ dbt.type_timestamp() }})
+    cast(({{ utc_timestamp }} at time zone 'UTC') at time zone {{ text_literal(zone) }} as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
 {% macro spark__to_reporting_time(utc_timestamp, zone) -%}
-    from_utc_timestamp({{ utc_timestamp }}, '{{ zone }}')
+    from_utc_timestamp({{ utc_timestamp }}, {{ text_literal(zone) }})
 {%- endmacro %}

@@ -13,7 +13,7 @@
     {%- set optional_tables = {
         'opportunity_field_history': 'without opportunity_field_history every deal counts for its current owner',
         'dated_conversion_rate': 'without dated_conversion_rate only amounts in '
-            ~ var('corporate_currency') ~ ' (or in no named currency) can be converted',
+            ~ checked_var('corporate_currency') ~ ' (or in no named currency) can be converted',
     } -%}
     {%- set missing = [] -%}
     {%- set missing_ids = [] -%}
@@ -58,7 +58,7 @@
         {%- endif -%}
     {%- endfor -%}
     {%- set message -%}
-Raw CRM tables not found in {{ var('raw_schema') }}, read as empty: {{ missing | sort | join(', ') }}.
+Raw CRM tables not found in {{ checked_var('raw_schema') }}, read as empty: {{ missing | sort | join(', ') }}.
   Empty marts downstream of them: {{ empty | join(', ') if empty else 'none' }}.
   Other marts built without their rows: {{ partial | join(', ') if partial else 'none' }}.
 {%- for consequence in missing_optional | sort %}

@@ -7,7 +7,7 @@
 -#}
 {% test quarantine_within_threshold(model) %}
 
-{%- set threshold = var('quarantine_threshold', 0.01) | float -%}
+{%- set threshold = checked_var('quarantine_threshold') -%}
 {%- if execute -%}
     {%- set over = run_query(
         "select source_table, quarantined_rows, raw_rows, top_quarantine_reasons from " ~ model

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from salesperf.dbt_build import run_dbt
 from salesperf.settings import PROJECT_ROOT
@@ -85,3 +86,24 @@ def test_every_model_says_its_grain_and_every_mart_column_is_described(manifest:
         if not spec["description"].strip()
     ]
     assert undescribed == []
+
+
+def test_every_var_is_checked_at_the_start_and_read_only_through_its_check() -> None:
+    """Each var of dbt_project.yml has a rule that on-run-start applies, and no model, macro
+    or test reads a var around it (where its text could reach SQL unchecked)."""
+    declared = set(yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())["vars"])
+    validated = set(re.findall(r"'(\w+)'", (PROJECT_ROOT / "macros" / "validate_vars.sql").read_text()))
+    assert validated == declared
+    rules = (PROJECT_ROOT / "macros" / "checked_var.sql").read_text()
+    for name in declared:
+        assert f"'{name}'" in rules, name
+    unchecked = []
+    for folder in ("models", "macros", "tests", "analyses"):
+        for path in (PROJECT_ROOT / folder).rglob("*.sql"):
+            if path.name == "checked_var.sql":
+                continue
+            code = re.sub(r"\{#.*?#\}", "", path.read_text(), flags=re.S)  # Jinja comments
+            code = re.sub(r"--[^\n]*", "", code)  # SQL comments
+            if re.search(r"(?<![\w.])var\(", code):
+                unchecked.append(str(path.relative_to(PROJECT_ROOT)))
+    assert unchecked == []

@@ -247,3 +247,142 @@ def test_quarantine_above_the_threshold_fails_with_table_and_reasons(
     reported = sorted(re.findall(r"^  (\w+): \d+ of \d+ rows quarantined", failure, flags=re.MULTILINE))
     assert reported == over, failure
     assert "top reasons: " in failure and "missing id (" in failure
+
+
+# Values a CRM sends that no parser can read: each must quarantine its row with the column
+# named, never become a null that drops the row from a mart or puts it in no month.
+UNREADABLE_CLOSE_DATES = ["08.07.2026", "July 8, 2026", "2026-02-30", "20260708"]
+
+
+@pytest.fixture(scope="module")
+def built_bad_input_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildSummary, dict[str, str]]:
+    """The small demo with unreadable values written into it and one deal's stage history
+    lost, built whole (the threshold raised, since a small demo has few rows per table).
+    Returns the warehouse, the summary and the ids of the rows changed."""
+    path = tmp_path_factory.mktemp("bad_input_warehouse") / "bad.duckdb"
+    picked: dict[str, str] = {}
+    with connect(path) as con:
+        generate(SMALL_DEMO, con, "raw")
+        # a CSV landing: the columns written into are text, as the loader writes them
+        for table, column in [
+            ("opportunity", "created_date"), ("opportunity", "close_date"), ("opportunity_history", "close_date"),
+            ("task", "activity_date"), ("lead", "created_date"), ("account", "annual_revenue"),
+        ]:
+            con.execute(f'alter table raw."{table}" alter column {column} type varchar')
+        won = [r[0] for r in con.execute("select id from raw.opportunity where is_won order by id limit 5").fetchall()]
+        picked["no_created_date"] = won[0]
+        con.execute("update raw.opportunity set created_date = '0000-00-00' where id = ?", [won[0]])
+        for n, (deal, text) in enumerate(zip(won[1:], UNREADABLE_CLOSE_DATES)):
+            picked[f"close_date_{n}"] = deal
+            con.execute("update raw.opportunity set close_date = ? where id = ?", [text, deal])
+        (picked["no_history"],) = con.execute(
+            "select min(id) from raw.opportunity where not is_closed and id in (select opportunity_id from raw.opportunity_history)"
+        ).fetchone()
+        con.execute("delete from raw.opportunity_history where opportunity_id = ?", [picked["no_history"]])
+        (picked["history_row"],) = con.execute(
+            "select min(id) from raw.opportunity_history where opportunity_id not in (?, ?, ?, ?, ?)", won
+        ).fetchone()
+        con.execute("update raw.opportunity_history set close_date = 'July 8, 2026' where id = ?", [picked["history_row"]])
+        (picked["task"],) = con.execute("select min(id) from raw.task").fetchone()
+        con.execute("update raw.task set activity_date = '31/12/2025' where id = ?", [picked["task"]])
+        (picked["lead"],) = con.execute("select min(id) from raw.lead").fetchone()
+        con.execute("update raw.lead set created_date = '2025-13-01' where id = ?", [picked["lead"]])
+        (picked["account"],) = con.execute("select min(id) from raw.account").fetchone()
+        con.execute("update raw.account set annual_revenue = 'n/a' where id = ?", [picked["account"]])
+    summary = build(
+        ["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}', quarantine_threshold: 0.5}}"],
+        database=path,
+        target_path=tmp_path_factory.mktemp("bad_input_target"),
+    )
+    return path, summary, picked
+
+
+def test_bad_input_builds_and_warns_of_what_it_set_aside(built_bad_input_demo) -> None:
+    _, summary, _ = built_bad_input_demo
+    assert summary.success, "\n".join(summary.lines())
+    assert summary.count("test", "fail", "error") == 0
+    assert sorted(summary.warned) == [
+        "assert_deals_without_stage_history_are_reported",
+        "assert_reopened_deals_are_reported",
+        "assert_unreadable_optional_values_are_reported",
+        "quarantine_within_threshold_crm_load_reconciliation_",
+    ]
+
+
+def test_unreadable_values_quarantine_their_row_with_the_column_and_raw_text(built_bad_input_demo) -> None:
+    path, _, picked = built_bad_input_demo
+    rows = {
+        (table, record): (reason, raw)
+        for table, record, reason, raw in query(
+            path, "select source_table, record_id, quarantine_reason, raw_values from marts.crm_quarantine"
+        )
+    }
+    expected = {
+        ("opportunity", picked["no_created_date"]): ("created_date is not a timestamp", "created_date=0000-00-00"),
+        **{
+            ("opportunity", picked[f"close_date_{n}"]): ("close_date is not a date", f"close_date={text};")
+            for n, text in enumerate(UNREADABLE_CLOSE_DATES)
+        },
+        ("opportunity_history", picked["history_row"]): ("close_date is not a date", "close_date=July 8, 2026;"),
+        ("task", picked["task"]): ("activity_date is not a date", "activity_date=31/12/2025;"),
+        ("lead", picked["lead"]): ("created_date is not a timestamp", "created_date=2025-13-01;"),
+    }
+    assert set(rows) == set(expected)
+    for key, (reason, raw_text) in expected.items():
+        assert rows[key][0] == reason, key
+        assert raw_text in rows[key][1], (key, rows[key][1])
+
+
+def test_every_raw_row_is_accounted_for_and_no_live_deal_is_lost(built_bad_input_demo) -> None:
+    path, _, _ = built_bad_input_demo
+    reconciliation = {
+        table: (raw, live, removed, quarantined, raw - live - dup - deleted - removed - quarantined)
+        for table, raw, live, dup, deleted, removed, quarantined in query(
+            path,
+            "select source_table, raw_rows, live_rows, duplicate_rows, soft_deleted_rows,"
+            " removed_with_parent_rows, quarantined_rows from marts.crm_load_reconciliation",
+        )
+    }
+    for table, (raw, _, _, _, unaccounted) in reconciliation.items():
+        assert raw == query(path, f'select count(*) from raw."{table}"')[0][0], table
+        assert unaccounted == 0, table
+    quarantined = {table: row[3] for table, row in reconciliation.items() if row[3]}
+    assert quarantined == {"opportunity": 5, "opportunity_history": 1, "task": 1, "lead": 1}
+    # the history of the deal without a creation time leaves with it, counted
+    (history_of_quarantined,) = query(
+        path,
+        "select count(*) from raw.opportunity_history where opportunity_id in"
+        " (select record_id from marts.crm_quarantine where source_table = 'opportunity')",
+    )[0]
+    assert reconciliation["opportunity_history"][2] == history_of_quarantined > 0
+    # every live deal, and only those, is in fct_opportunities (the demo has no deal after as_of)
+    raw_deals = query(path, "select count(*) from raw.opportunity")[0][0]
+    assert query(path, "select count(*) from marts.fct_opportunities")[0][0] == reconciliation["opportunity"][1] == raw_deals - 5
+
+
+def test_a_deal_without_history_stands_in_its_current_stage_from_its_creation(built_bad_input_demo) -> None:
+    path, _, picked = built_bad_input_demo
+    deal = picked["no_history"]
+    [(stage, created)] = query(
+        path, f"select stage_name, cast(created_date as timestamp) from raw.opportunity where id = '{deal}'"
+    )
+    stays = query(
+        path,
+        "select stay_number, stage_name, entered_at, exited_at, is_current from marts.fct_stage_intervals"
+        f" where opportunity_id = '{deal}'",
+    )
+    assert stays == [(1, stage, created, None, True)]
+    assert query(path, f"select stage_name from marts.fct_opportunities where opportunity_id = '{deal}'") == [(stage,)]
+    warned = query(path, "select opportunity_id from dbt_test__audit.assert_deals_without_stage_history_are_reported")
+    assert warned == [(deal,)]
+
+
+def test_an_unreadable_optional_value_is_null_and_reported(built_bad_input_demo) -> None:
+    path, _, picked = built_bad_input_demo
+    account = picked["account"]
+    assert query(path, f"select annual_revenue from staging.stg_crm__accounts where account_id = '{account}'") == [(None,)]
+    reported = query(
+        path, "select source_table, record_id, column_name, raw_value"
+        " from dbt_test__audit.assert_unreadable_optional_values_are_reported",
+    )
+    assert reported == [("account", account, "annual_revenue", "n/a")]

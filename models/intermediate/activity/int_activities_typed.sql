@@ -4,8 +4,8 @@
     its own owner's, from the owner's hire on; one dated before it is 'unassigned'.
 -#}
 {%- set completed_statuses = [] -%}
-{%- for status in var('completed_task_statuses') -%}
-{%- do completed_statuses.append("'" ~ (status | lower | replace(' ', '')) ~ "'") -%}
+{%- for status in checked_var('completed_task_statuses') -%}
+{%- do completed_statuses.append(text_literal(status | lower | replace(' ', ''))) -%}
 {%- endfor -%}
 
 with

@@ -129,7 +129,7 @@ months as (
 
     {{ dbt.date_spine(
         'month',
-        "cast('" ~ var('calendar_start_date') ~ "' as date)",
+        'cast(' ~ text_literal(checked_var('calendar_start_date')) ~ ' as date)',
         dbt.dateadd('month', 1, as_of_date()),
     ) }}
 

@@ -18,14 +18,14 @@ rates as (
             partition by currency_code order by start_date, dated_conversion_rate_id
         ) as next_rate_start_date
     from {{ ref('stg_crm__dated_conversion_rates') }}
-    where currency_code != '{{ var("corporate_currency") }}'
+    where currency_code != {{ corporate_currency() }}
 
 ),
 
 corporate as (
 
     select
-        '{{ var("corporate_currency") }}' as currency_code,
+        {{ corporate_currency() }} as currency_code,
         cast(1 as {{ dbt.type_numeric() }}) as conversion_rate,
         cast(null as date) as start_date,
         cast(null as date) as valid_until

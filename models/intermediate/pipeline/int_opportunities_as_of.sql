@@ -152,7 +152,7 @@ final as (
         timed.opportunity_type,
         timed.lead_source,
         timed.forecast_category,
-        coalesce(timed.currency_code, '{{ var("corporate_currency") }}') as currency_code,
+        coalesce(timed.currency_code, {{ corporate_currency() }}) as currency_code,
 
         -- numerics
         {{ in_corporate_currency('timed.amount_in_currency', 'rates') }} as amount,

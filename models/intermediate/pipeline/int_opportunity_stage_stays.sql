@@ -2,13 +2,22 @@
     Stays of opportunities in stages, from their history up to as_of: history rows in
     order of change time then id, consecutive rows in the same stage forming one stay.
     Rows that share a timestamp stay separate, so a stage entered and left at the same
-    instant is a stay of zero length.
+    instant is a stay of zero length. A deal with no history row by as_of (the CRM wrote
+    none, or the connector lost them) stands in its current stage since its creation: one
+    stay, as int_opportunities_as_of reads such a deal's state from its current row, so
+    that every deal has a current stay; a warning test lists those deals.
 -#}
 with
 
 history as (
 
     select * from {{ ref('int_opportunity_histories_attached') }}
+
+),
+
+opportunities as (
+
+    select * from {{ ref('stg_crm__opportunities') }}
 
 ),
 
@@ -59,7 +68,7 @@ stay_starts as (
 
 ),
 
-stays as (
+stays_from_history as (
 
     select
         opportunity_id,
@@ -72,17 +81,59 @@ stays as (
         is_closed as is_closed_stage,
         next_stage_name,
         changed_at as entered_at,
-        exited_at,
+        exited_at
+
+    from stay_starts
+
+),
+
+stays_without_history as (
+
+    select
+        opportunities.opportunity_id,
+        cast(null as {{ dbt.type_string() }}) as entered_by_history_id,
+        cast(1 as {{ dbt.type_bigint() }}) as stay_number,
+        stages.stage_name,
+        stages.stage_order,
+        stages.is_closed as is_closed_stage,
+        cast(null as {{ dbt.type_string() }}) as next_stage_name,
+        opportunities.created_at as entered_at,
+        cast(null as {{ dbt.type_timestamp() }}) as exited_at
+
+    from opportunities
+    inner join stages
+        on opportunities.stage_key = stages.stage_key
+    where
+        opportunities.created_at <= {{ as_of_at() }}
+        and not exists (
+            select ordered.opportunity_id from ordered
+            where ordered.opportunity_id = opportunities.opportunity_id
+        )
+
+),
+
+all_stays as (
+
+    select * from stays_from_history
+    union all
+    select * from stays_without_history
+
+),
+
+stays as (
+
+    select
+        *,
         exited_at is null as is_current,
         -- whole seconds, so sums and averages over stays are exact and the same on every
         -- build (a sum of doubles depends on the order a parallel engine adds them in)
         cast({{ dbt.datediff(
-            'stay_starts.changed_at',
-            'coalesce(stay_starts.exited_at, ' ~ as_of_at() ~ ')',
+            'entered_at',
+            'coalesce(exited_at, ' ~ as_of_at() ~ ')',
             'second',
         ) }} as {{ dbt.type_bigint() }}) as seconds_in_stage
 
-    from stay_starts
+    from all_stays
 
 ),
 

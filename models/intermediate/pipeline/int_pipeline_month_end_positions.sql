@@ -120,7 +120,7 @@ final as (
 
         -- strings
         open_at_month_end.stage_name,
-        coalesce(open_at_month_end.currency_code, '{{ var("corporate_currency") }}')
+        coalesce(open_at_month_end.currency_code, {{ corporate_currency() }})
             as currency_code,
 
         -- numerics

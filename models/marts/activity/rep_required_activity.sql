@@ -5,7 +5,7 @@
     the rep's call-to-win rate, spread over the working days left. Calls win new business
     only, so the deal size is that of the new business the rep won.
 -#}
-{%- set trailing_months = var('required_activity_trailing_months') | int -%}
+{%- set trailing_months = checked_var('required_activity_trailing_months') -%}
 
 with
 

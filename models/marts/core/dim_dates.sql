@@ -2,11 +2,11 @@
     The calendar from var('calendar_start_date') to var('calendar_end_date'), by default
     two years after as_of: every period a mart can name (quota plans run ahead of today).
 -#}
-{%- set end_date = var('calendar_end_date', none) -%}
-{%- if end_date is none or (end_date | string | trim) == '' -%}
+{%- set end_date = checked_var('calendar_end_date') -%}
+{%- if end_date is none -%}
 {%- set end_exclusive = dbt.dateadd('year', 2, 'cast(' ~ as_of() ~ ' as date)') -%}
 {%- else -%}
-{%- set end_exclusive = dbt.dateadd('day', 1, "cast('" ~ end_date ~ "' as date)") -%}
+{%- set end_exclusive = dbt.dateadd('day', 1, 'cast(' ~ text_literal(end_date) ~ ' as date)') -%}
 {%- endif %}
 
 with
@@ -15,7 +15,7 @@ days as (
 
     {{ dbt.date_spine(
         'day',
-        "cast('" ~ var('calendar_start_date') ~ "' as date)",
+        'cast(' ~ text_literal(checked_var('calendar_start_date')) ~ ' as date)',
         end_exclusive,
     ) }}
 

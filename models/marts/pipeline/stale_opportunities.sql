@@ -36,7 +36,7 @@ final as (
         opportunities.amount,
         current_stays.days_in_stage,
         stage_norms.avg_days_in_stage as stage_avg_days_in_stage,
-        {{ var('stale_multiplier') }} * stage_norms.avg_days_in_stage as stale_after_days,
+        {{ checked_var('stale_multiplier') }} * stage_norms.avg_days_in_stage as stale_after_days,
 
         -- timestamps
         current_stays.entered_at
@@ -48,7 +48,7 @@ final as (
         on current_stays.stage_name = stage_norms.stage_name
     where
         current_stays.days_in_stage
-        > {{ var('stale_multiplier') }} * stage_norms.avg_days_in_stage
+        > {{ checked_var('stale_multiplier') }} * stage_norms.avg_days_in_stage
 
 )
 

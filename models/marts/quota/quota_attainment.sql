@@ -250,7 +250,7 @@ measured as (
                 quota_periods.quota_method = 'forecast'
                 and quota_periods.last_year_start >= history_start.first_month
                 and actuals.last_year_actual_value > 0
-                then actuals.last_year_actual_value * (1 + {{ var('forecast_uplift') }})
+                then actuals.last_year_actual_value * (1 + {{ checked_var('forecast_uplift') }})
         end as target_value,
         coalesce(actuals.last_year_actual_value, 0) as last_year_actual_value,
         working_days.working_days_total,

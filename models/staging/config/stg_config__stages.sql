@@ -2,7 +2,7 @@ with
 
 catalogue as (
 
-    select * from {{ ref(var('stage_catalogue')) }}
+    select * from {{ ref(checked_var('stage_catalogue')) }}
 
 ),
 

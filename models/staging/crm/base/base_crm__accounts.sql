@@ -46,8 +46,13 @@ typed as (
         _is_current_version,
         _version_started_at_utc,
         _row_hash,
+        {{ clean_text('annual_revenue') }} as annual_revenue_raw,
+        {{ clean_text('number_of_employees') }} as number_of_employees_raw,
+        {{ clean_text('created_date') }} as created_date_raw,
+        {{ clean_text('last_modified_date') }} as last_modified_date_raw,
         {{ raw_values([
-            'id', 'name', 'owner_id', 'type', 'is_deleted', 'last_modified_date',
+            'id', 'name', 'owner_id', 'type', 'is_deleted', 'last_modified_date', 'created_date',
+            'annual_revenue', 'number_of_employees',
         ]) }} as raw_values
 
     from source
@@ -64,6 +69,8 @@ classified as (
         ) as version_rank,
         case
             when account_id is null then 'missing id'
+            {{ unreadable_value('created_date', 'created_at', 'timestamp') }}
+            {{ unreadable_value('last_modified_date', 'last_modified_at_utc', 'timestamp') }}
         end as quarantine_reason
 
     from typed

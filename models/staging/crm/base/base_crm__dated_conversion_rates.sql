@@ -33,6 +33,7 @@ typed as (
         _version_started_at_utc,
         _row_hash,
         {{ clean_text('conversion_rate') }} as conversion_rate_raw,
+        {{ clean_text('next_start_date') }} as next_start_date_raw,
         {{ raw_values([
             'id', 'iso_code', 'start_date', 'next_start_date', 'conversion_rate',
         ]) }} as raw_values
@@ -57,6 +58,7 @@ classified as (
                 then 'rate is not a number'
             when conversion_rate is null or conversion_rate <= 0 then 'missing or non-positive rate'
             when next_start_date <= start_date then 'rate ends before it starts'
+            {{ unreadable_value('next_start_date', 'next_start_date', 'date') }}
         end as quarantine_reason
 
     from typed

@@ -41,9 +41,14 @@ typed as (
         _is_current_version,
         _version_started_at_utc,
         _row_hash,
+        {{ clean_text('duration_in_minutes') }} as duration_in_minutes_raw,
+        {{ clean_text('start_date_time') }} as start_date_time_raw,
+        {{ clean_text('end_date_time') }} as end_date_time_raw,
+        {{ clean_text('created_date') }} as created_date_raw,
+        {{ clean_text('last_modified_date') }} as last_modified_date_raw,
         {{ raw_values([
             'id', 'owner_id', 'who_id', 'what_id', 'type', 'start_date_time', 'created_date',
-            'is_deleted',
+            'is_deleted', 'end_date_time', 'duration_in_minutes', 'last_modified_date',
         ]) }} as raw_values
 
     from source
@@ -61,6 +66,11 @@ classified as (
         case
             when event_id is null then 'missing id'
             when rep_id is null then 'activity has no owner'
+            {{ unreadable_value('start_date_time', 'started_at', 'timestamp') }}
+            {{ unreadable_value('end_date_time', 'ended_at', 'timestamp') }}
+            {{ unreadable_value('created_date', 'created_at', 'timestamp') }}
+            {{ unreadable_value('last_modified_date', 'last_modified_at_utc', 'timestamp') }}
+            {{ unreadable_value('duration_in_minutes', 'duration_minutes', 'number') }}
             when started_at is null and created_at is null then 'activity has no date'
         end as quarantine_reason
 

@@ -37,8 +37,12 @@ typed as (
         _is_current_version,
         _version_started_at_utc,
         _row_hash,
+        {{ clean_text('converted_date') }} as converted_date_raw,
+        {{ clean_text('created_date') }} as created_date_raw,
+        {{ clean_text('last_modified_date') }} as last_modified_date_raw,
         {{ raw_values([
-            'id', 'owner_id', 'status', 'lead_source', 'is_converted', 'is_deleted',
+            'id', 'owner_id', 'status', 'lead_source', 'is_converted', 'is_deleted', 'created_date',
+            'converted_date', 'last_modified_date',
         ]) }} as raw_values
 
     from source
@@ -55,6 +59,9 @@ classified as (
         ) as version_rank,
         case
             when lead_id is null then 'missing id'
+            {{ unreadable_value('created_date', 'created_at', 'timestamp') }}
+            {{ unreadable_value('converted_date', 'converted_date', 'date') }}
+            {{ unreadable_value('last_modified_date', 'last_modified_at_utc', 'timestamp') }}
         end as quarantine_reason
 
     from typed

@@ -61,9 +61,18 @@ typed as (
 
         -- what a quarantine row shows
         {{ clean_text('amount') }} as amount_raw,
+        -- probability may land as a float, which engines write as text differently (10.0,
+        -- 10): only text that does not parse is kept, the same on every engine
+        case
+            when {{ parse_number('probability') }} is null then {{ clean_text('probability') }}
+        end as probability_raw,
+        {{ clean_text('close_date') }} as close_date_raw,
+        {{ clean_text('created_date') }} as created_date_raw,
+        {{ clean_text('last_modified_date') }} as last_modified_date_raw,
         {{ raw_values([
-            'id', 'name', 'owner_id', 'stage_name', 'amount', 'close_date', 'is_deleted', 'last_modified_date',
-        ]) }} as raw_values
+            'id', 'name', 'owner_id', 'stage_name', 'amount', 'close_date', 'is_deleted',
+            'last_modified_date', 'probability', 'created_date',
+        ], numbers=['probability']) }} as raw_values
 
     from source
 
@@ -84,6 +93,12 @@ classified as (
                 then 'stage not in catalogue'
             when amount_raw is not null and amount is null then 'amount is not a number'
             when amount < 0 then 'negative amount'
+            {{ unreadable_value('probability', 'probability', 'number') }}
+            {{ unreadable_value('close_date', 'close_date', 'date') }}
+            {{ unreadable_value('created_date', 'created_at', 'timestamp') }}
+            {{ unreadable_value('last_modified_date', 'last_modified_at_utc', 'timestamp') }}
+            -- a deal exists from its creation (as_of): without one it would vanish
+            when created_at is null then 'missing created_date'
         end as quarantine_reason
 
     from typed

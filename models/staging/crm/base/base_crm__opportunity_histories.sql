@@ -72,11 +72,17 @@ typed as (
         _version_started_at_utc,
         _row_hash,
         {{ clean_text('amount') }} as amount_raw,
+        -- probability may land as a float, which engines write as text differently (10.0,
+        -- 10): only text that does not parse is kept, the same on every engine
+        case
+            when {{ parse_number('probability') }} is null then {{ clean_text('probability') }}
+        end as probability_raw,
+        {{ clean_text('close_date') }} as close_date_raw,
         {{ raw_values([
             'id', 'opportunity_id',
             '_version_started_at_utc' if versions_of_opportunities else 'created_date',
-            'stage_name', 'amount', 'is_deleted',
-        ]) }} as raw_values
+            'stage_name', 'amount', 'probability', 'close_date', 'is_deleted',
+        ], numbers=['probability']) }} as raw_values
 
     from source
 
@@ -99,6 +105,8 @@ classified as (
                 then 'stage not in catalogue'
             when amount_raw is not null and amount is null then 'amount is not a number'
             when amount < 0 then 'negative amount'
+            {{ unreadable_value('probability', 'probability', 'number') }}
+            {{ unreadable_value('close_date', 'close_date', 'date') }}
         end as quarantine_reason
 
     from typed

@@ -37,8 +37,11 @@ typed as (
         _row_hash,
         {{ clean_text('quantity') }} as quantity_raw,
         {{ clean_text('total_price') }} as total_price_raw,
+        {{ clean_text('unit_price') }} as unit_price_raw,
+        {{ clean_text('last_modified_date') }} as last_modified_date_raw,
         {{ raw_values([
-            'id', 'opportunity_id', 'product_2_id', 'quantity', 'unit_price', 'total_price', 'is_deleted',
+            'id', 'opportunity_id', 'product_2_id', 'quantity', 'unit_price', 'total_price',
+            'is_deleted', 'last_modified_date',
         ]) }} as raw_values
 
     from source
@@ -59,6 +62,8 @@ classified as (
             when total_price_raw is not null and total_price is null then 'amount is not a number'
             when quantity_raw is not null and quantity is null then 'quantity is not a number'
             when total_price < 0 then 'negative amount'
+            {{ unreadable_value('unit_price', 'unit_price', 'number') }}
+            {{ unreadable_value('last_modified_date', 'last_modified_at_utc', 'timestamp') }}
         end as quarantine_reason
 
     from typed

@@ -34,8 +34,9 @@ typed as (
         _version_started_at_utc,
         _row_hash,
         {{ clean_text('unit_cost_c') }} as unit_cost_raw,
+        {{ clean_text('last_modified_date') }} as last_modified_date_raw,
         {{ raw_values([
-            'id', 'name', 'unit_cost_c', 'is_active', 'is_deleted',
+            'id', 'name', 'unit_cost_c', 'is_active', 'is_deleted', 'last_modified_date',
         ]) }} as raw_values
 
     from source
@@ -54,6 +55,7 @@ classified as (
             when product_id is null then 'missing id'
             when unit_cost_raw is not null and unit_cost is null then 'unit cost is not a number'
             when unit_cost < 0 then 'negative unit cost'
+            {{ unreadable_value('last_modified_date', 'last_modified_at_utc', 'timestamp') }}
         end as quarantine_reason
 
     from typed

@@ -39,8 +39,10 @@ typed as (
         _version_started_at_utc,
         _row_hash,
         {{ clean_text('target_value') }} as target_value_raw,
+        {{ clean_text('last_modified_date') }} as last_modified_date_raw,
         {{ raw_values([
-            'id', 'owner_id', 'scope', 'period_type', 'period_start', 'quota_type', 'target_value', 'is_deleted',
+            'id', 'owner_id', 'scope', 'period_type', 'period_start', 'quota_type', 'target_value',
+            'is_deleted', 'last_modified_date',
         ]) }} as raw_values
 
     from source
@@ -70,6 +72,7 @@ classified as (
                 then 'unknown quota type'
             when period_start is null then 'missing or unreadable period start'
             when target_value_raw is not null and target_value is null then 'target is not a number'
+            {{ unreadable_value('last_modified_date', 'last_modified_at_utc', 'timestamp') }}
         end as quarantine_reason
 
     from typed

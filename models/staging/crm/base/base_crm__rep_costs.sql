@@ -34,6 +34,7 @@ typed as (
         _version_started_at_utc,
         _row_hash,
         {{ clean_text('loaded_cost') }} as loaded_cost_raw,
+        {{ clean_text('month_start') }} as month_start_raw,
         {{ raw_values([
             'user_id', 'month_start', 'loaded_cost',
         ]) }} as raw_values
@@ -51,7 +52,9 @@ classified as (
             order by {{ newest_version_first('last_modified_at_utc') }}
         ) as version_rank,
         case
-            when user_id is null or month_start is null then 'missing id'
+            when user_id is null or month_start_raw is null then 'missing id'
+            -- the month is half of the id: like a missing id, decided before versions
+            {{ unreadable_value('month_start', 'month_start', 'date') }}
             when loaded_cost_raw is not null and loaded_cost is null then 'cost is not a number'
             when loaded_cost < 0 then 'negative cost'
         end as quarantine_reason
@@ -64,7 +67,7 @@ final as (
 
     select
         *,
-        {{ row_disposition() }} as row_disposition
+        {{ row_disposition(['missing id', 'month_start is not a date']) }} as row_disposition
     from classified
 
 )

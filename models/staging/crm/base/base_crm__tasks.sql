@@ -46,9 +46,13 @@ typed as (
         _is_current_version,
         _version_started_at_utc,
         _row_hash,
+        {{ clean_text('call_duration_in_seconds') }} as call_duration_in_seconds_raw,
+        {{ clean_text('activity_date') }} as activity_date_raw,
+        {{ clean_text('created_date') }} as created_date_raw,
+        {{ clean_text('last_modified_date') }} as last_modified_date_raw,
         {{ raw_values([
             'id', 'owner_id', 'who_id', 'what_id', 'type', 'activity_date', 'created_date',
-            'is_deleted',
+            'is_deleted', 'call_duration_in_seconds', 'last_modified_date',
         ]) }} as raw_values
 
     from source
@@ -66,6 +70,10 @@ classified as (
         case
             when task_id is null then 'missing id'
             when rep_id is null then 'activity has no owner'
+            {{ unreadable_value('activity_date', 'activity_date', 'date') }}
+            {{ unreadable_value('created_date', 'created_at', 'timestamp') }}
+            {{ unreadable_value('last_modified_date', 'last_modified_at_utc', 'timestamp') }}
+            {{ unreadable_value('call_duration_in_seconds', 'call_duration_seconds', 'number') }}
             when activity_date is null and created_at is null then 'activity has no date'
         end as quarantine_reason
 

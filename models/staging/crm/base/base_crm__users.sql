@@ -35,8 +35,11 @@ typed as (
         _is_current_version,
         _version_started_at_utc,
         _row_hash,
+        {{ clean_text('created_date') }} as created_date_raw,
+        {{ clean_text('last_modified_date') }} as last_modified_date_raw,
         {{ raw_values([
             'id', 'name', 'user_role_id', 'manager_id', 'is_active', 'last_modified_date',
+            'created_date',
         ]) }} as raw_values
 
     from source
@@ -53,6 +56,8 @@ classified as (
         ) as version_rank,
         case
             when user_id is null then 'missing id'
+            {{ unreadable_value('created_date', 'created_at', 'timestamp') }}
+            {{ unreadable_value('last_modified_date', 'last_modified_at_utc', 'timestamp') }}
         end as quarantine_reason
 
     from typed
