@@ -22,7 +22,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from salesperf.dbt_build import build  # noqa: E402
+from salesperf.dbt_build import build, dbt_vars # noqa: E402
 from salesperf.demo import DemoConfig, generate  # noqa: E402
 
 
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
               f"({rows['opportunity']:,} opportunities, {rows['task'] + rows['event']:,} activities)"
               f"{', landed without loader columns' if args.without_loader_columns else ''}", flush=True)
         started = time.perf_counter()
-        result = build(["--vars", f"{{as_of: '{args.end_date} 00:00:00'}}"], database=path, target_path=target)
+        result = build(dbt_vars(as_of=f"{args.end_date} 00:00:00"), database=path, target_path=target)
         seconds = time.perf_counter() - started
         print(f"dbt build {'succeeded' if result.success else 'FAILED'} in {seconds:.1f} s")
         for line in result.lines():

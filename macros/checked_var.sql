@@ -137,6 +137,20 @@
         {%- endfor -%}
         {{ return(value) }}
 
+    {%- elif name == 'build_id' -%}
+        {%- if blank -%}{{ return(none) }}{%- endif -%}
+        {%- if not modules.re.fullmatch('[A-Za-z0-9._:-]{1,64}', value | string) -%}
+            {{ var_rule_error(name, value, "1 to 64 letters, digits and . _ : - (such as '20261202T051500Z-1a2b3c4d')") }}
+        {%- endif -%}
+        {{ return(value | string) }}
+
+    {%- elif name == 'build_schema_suffix' -%}
+        {%- if blank -%}{{ return('') }}{%- endif -%}
+        {%- if not modules.re.fullmatch('__[a-z0-9_]{1,30}', value | string) -%}
+            {{ var_rule_error(name, value, "'__' and up to 30 of a-z, 0-9 and _ (such as '__building')") }}
+        {%- endif -%}
+        {{ return(value) }}
+
     {%- else -%}
         {{ exceptions.raise_compiler_error("checked_var: var " ~ name ~ " has no rule; add one in macros/checked_var.sql") }}
     {%- endif -%}

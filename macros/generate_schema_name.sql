@@ -9,11 +9,7 @@
     published schemas, then swaps them in one transaction.
 #}
 {% macro generate_schema_name(custom_schema_name, node) -%}
-    {%- set suffix = var('build_schema_suffix', '') or '' -%}
-    {%- if suffix and not modules.re.fullmatch('__[a-z0-9_]{1,30}', suffix) -%}
-        {{ exceptions.raise_compiler_error(
-            "var build_schema_suffix must be '__' and up to 30 of a-z, 0-9 and _, got '" ~ suffix ~ "'") }}
-    {%- endif -%}
+    {%- set suffix = checked_var('build_schema_suffix') -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema }}
     {%- else -%}

@@ -72,13 +72,20 @@ def split_vars(dbt_args: list[str]) -> tuple[dict[str, Any], list[str]]:
     return given, rest
 
 
+def dbt_vars(**values: Any) -> list[str]:
+    """`--vars` and the values as one JSON map (JSON is YAML, as dbt reads vars): data, never
+    YAML text put together by hand. Sorted keys: the same vars give the same text, which
+    keeps dbt's partial parsing."""
+    return ["--vars", json.dumps(values, default=str, sort_keys=True)]
+
+
 def with_vars(dbt_args: list[str], extra: dict[str, Any]) -> list[str]:
     """dbt's arguments with one `--vars`: the vars given merged with `extra`, serialized once
     (dbt keeps only the last `--vars` it is given, so two would silently drop one set; the
     same vars give the same text, which keeps dbt's partial parsing)."""
     given, rest = split_vars(dbt_args)
     merged = {**given, **extra}
-    return [*rest, "--vars", json.dumps(merged, default=str, sort_keys=True)] if merged else rest
+    return [*rest, *dbt_vars(**merged)] if merged else rest
 
 
 def dbt_environment(database: Path | None = None) -> None:

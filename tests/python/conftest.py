@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from salesperf.dbt_build import BuildSummary, build
+from salesperf.dbt_build import BuildSummary, build, dbt_vars
 from salesperf.demo import generate
 from salesperf.warehouse import connect
 from tests.python.browser import ChromiumNotInstalled, ensure_chromium, start_driver
@@ -36,7 +36,7 @@ def demo_dbt_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def built_demo(demo_warehouse: Path, demo_dbt_target: Path) -> tuple[Path, BuildSummary]:
     """`dbt build` (seeds, models, data tests, unit tests) on the fresh demo warehouse."""
     summary = build(
-        ["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], database=demo_warehouse, target_path=demo_dbt_target,
+        dbt_vars(as_of=SMALL_DEMO_AS_OF), database=demo_warehouse, target_path=demo_dbt_target,
     )
     return demo_warehouse, summary
 
@@ -48,7 +48,7 @@ def built_dirty_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Bu
     with connect(path) as con:
         generate(replace(SMALL_DEMO, dirty=True), con, "raw")
     target = tmp_path_factory.mktemp("dirty_dbt_target")
-    summary = build(["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], database=path, target_path=target)
+    summary = build(dbt_vars(as_of=SMALL_DEMO_AS_OF), database=path, target_path=target)
     return path, summary
 
 
@@ -62,7 +62,7 @@ def built_el_dirty_demo(
     path = tmp_path_factory.mktemp("el_dirty_warehouse") / "el_dirty.duckdb"
     land_without_loader_columns(dirty_path, path)
     target = tmp_path_factory.mktemp("el_dirty_dbt_target")
-    summary = build(["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], database=path, target_path=target)
+    summary = build(dbt_vars(as_of=SMALL_DEMO_AS_OF), database=path, target_path=target)
     return path, summary
 
 

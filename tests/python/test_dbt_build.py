@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from salesperf.dbt_build import BuildSummary, build
+from salesperf.dbt_build import BuildSummary, build, dbt_vars
 from salesperf.demo import generate
 from salesperf.warehouse import connect
 from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, query
@@ -42,7 +42,7 @@ def test_a_broken_rule_fails_the_build(tmp_path: Path) -> None:
         con.execute("update raw.opportunity set amount = 0 where id = ?", [victim])
 
     summary = build(
-        ["--select", "+assert_won_opportunities_are_closed_with_amount_and_date", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"],
+        ["--select", "+assert_won_opportunities_are_closed_with_amount_and_date", *dbt_vars(as_of=SMALL_DEMO_AS_OF)],
         database=broken,
         target_path=tmp_path / "target",
     )

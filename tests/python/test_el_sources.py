@@ -10,12 +10,13 @@ import json
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
 from salesperf.contract import RAW_TABLES
-from salesperf.dbt_build import BuildSummary, build, run_dbt
+from salesperf.dbt_build import BuildSummary, build, dbt_vars, run_dbt
 from salesperf.demo import DemoConfig, generate
 from salesperf.warehouse import connect, quote
 from tests.python.el_landing import (
@@ -53,9 +54,9 @@ def marts_of(path: Path) -> list[str]:
                                             " where table_schema = 'marts' order by 1")]
 
 
-def build_with(path: Path, target: Path, variables: str, project_dir: Path | None = None) -> BuildSummary:
+def build_with(path: Path, target: Path, variables: dict[str, Any], project_dir: Path | None = None) -> BuildSummary:
     extra = {"project_dir": project_dir} if project_dir else {}
-    return build(["--vars", variables], database=path, target_path=target, **extra)
+    return build(dbt_vars(**variables), database=path, target_path=target, **extra)
 
 
 # --- the demo org without the loader's columns ---------------------------------------------
@@ -66,7 +67,7 @@ def el_demo(built_demo: tuple[Path, BuildSummary], tmp_path_factory: pytest.Temp
     demo_path, _ = built_demo
     path = tmp_path_factory.mktemp("el_demo") / "el_demo.duckdb"
     land_without_loader_columns(demo_path, path)
-    summary = build_with(path, tmp_path_factory.mktemp("el_demo_target"), f"{{as_of: '{SMALL_DEMO_AS_OF}'}}")
+    summary = build_with(path, tmp_path_factory.mktemp("el_demo_target"), {"as_of": SMALL_DEMO_AS_OF})
     return path, summary
 
 
@@ -159,7 +160,7 @@ def test_dirty_demo_without_loader_columns_puts_every_fault_where_it_belongs(
         (table, row) for table, row in query(dirty_path, "select table_name, source_row"
                                                          " from raw._demo_injected_faults where fault = 'duplicate_tie'")
     })
-    untied = build_with(untied_path, tmp_path / "untied_target", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}")
+    untied = build_with(untied_path, tmp_path / "untied_target", {"as_of": SMALL_DEMO_AS_OF})
     assert untied.success, "\n".join(untied.lines())
     assert sorted(untied.warned) == ["assert_reopened_deals_are_reported", "quarantine_within_threshold_crm_load_reconciliation_"]
 
@@ -182,7 +183,7 @@ def test_a_missing_table_reads_as_empty_and_is_reported(missing: str, tiny_demo:
     path = tmp_path / "partial.duckdb"
     land_without_loader_columns(tiny_demo, path, leave_out=(missing,))
     # Orphans are what the absence of a parent table makes of its children: allow them.
-    summary = build_with(path, tmp_path / "target", f"{{as_of: '{SMALL_DEMO_AS_OF}', quarantine_threshold: 1}}")
+    summary = build_with(path, tmp_path / "target", {"as_of": SMALL_DEMO_AS_OF, "quarantine_threshold": 1})
     if missing == "dated_conversion_rate":
         # the demo's deals in euros, pounds, ... then have no rate: that fails, by name,
         # rather than counting them as dollars; nothing else does
@@ -206,7 +207,7 @@ def test_a_missing_table_reads_as_empty_and_is_reported(missing: str, tiny_demo:
 def test_the_missing_table_warning_names_the_marts_left_empty(tiny_demo: Path, tmp_path: Path) -> None:
     path = tmp_path / "no_quotas.duckdb"
     land_without_loader_columns(tiny_demo, path, leave_out=("quota", "rep_cost"))
-    summary = build_with(path, tmp_path / "target", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}")
+    summary = build_with(path, tmp_path / "target", {"as_of": SMALL_DEMO_AS_OF})
     assert summary.success, "\n".join(summary.lines())
     (notice,) = summary.notices
     lines = notice.splitlines()
@@ -250,8 +251,9 @@ def fivetran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildSumma
     # quarantine is allowed in full; everything else is the project's defaults.
     summary = build_with(
         path, folder / "target",
-        f"{{raw_schema: salesforce, stage_catalogue: fivetran_stage_catalogue, as_of: '{FIVETRAN_AS_OF}',"
-        " quarantine_threshold: 1, account_pass_through_columns: [{name: account_number, alias: account_code}, rating]}",
+        {"raw_schema": "salesforce", "stage_catalogue": "fivetran_stage_catalogue", "as_of": FIVETRAN_AS_OF,
+         "quarantine_threshold": 1,
+         "account_pass_through_columns": [{"name": "account_number", "alias": "account_code"}, "rating"]},
         project_dir=project,
     )
     return path, summary, tables
@@ -467,10 +469,10 @@ def land_crm(path: Path, history_mode_in: str) -> None:
         """)
 
 
-CRM_VARS = (
-    f"{{as_of: '{AS_OF}', raw_table_names: {{user: sf_user}}, opportunity_pass_through_columns: [region_c],"
-    " account_pass_through_columns: [{name: tier_c, alias: account_tier}]}"
-)
+CRM_VARS = {
+    "as_of": AS_OF, "raw_table_names": {"user": "sf_user"}, "opportunity_pass_through_columns": ["region_c"],
+    "account_pass_through_columns": [{"name": "tier_c", "alias": "account_tier"}],
+}
 
 
 @pytest.fixture(scope="module", params=["opportunity", "opportunity_history"])
@@ -557,7 +559,7 @@ def test_freshness_reads_each_tools_load_column(tmp_path: Path) -> None:
     path = tmp_path / "crm.duckdb"
     land_crm(path, "opportunity")
     target = tmp_path / "target"
-    run_dbt(["source", "freshness", "--vars", CRM_VARS], database=path, target_path=target)
+    run_dbt(["source", "freshness", *dbt_vars(**CRM_VARS)], database=path, target_path=target)
     results = {r["unique_id"].rsplit(".", 1)[1]: r for r in json.loads((target / "sources.json").read_text())["results"]}
     loaded = {name: (r.get("max_loaded_at") or "")[:19] for name, r in results.items()}
     assert loaded["task"] == "2026-01-21T11:00:00"  # _airbyte_extracted_at
@@ -573,8 +575,8 @@ def test_the_load_column_var_overrides_what_is_found(tmp_path: Path) -> None:
     path = tmp_path / "crm.duckdb"
     land_crm(path, "opportunity")
     target = tmp_path / "target"
-    variables = CRM_VARS[:-1] + ", raw_loaded_at_column: LastModifiedDate}"
-    run_dbt(["source", "freshness", "--vars", variables], database=path, target_path=target)
+    variables = {**CRM_VARS, "raw_loaded_at_column": "LastModifiedDate"}
+    run_dbt(["source", "freshness", *dbt_vars(**variables)], database=path, target_path=target)
     results = {r["unique_id"].rsplit(".", 1)[1]: r for r in json.loads((target / "sources.json").read_text())["results"]}
     # the tasks' newest LastModifiedDate, not their newest _airbyte_extracted_at
     assert (results["task"].get("max_loaded_at") or "")[:19] == "2026-01-20T09:30:00"

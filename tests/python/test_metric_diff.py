@@ -22,14 +22,14 @@ import pytest
 
 from salesperf import metric_diff
 from salesperf.cli import main
-from salesperf.dbt_build import run_dbt
+from salesperf.dbt_build import dbt_vars, run_dbt
 from salesperf.demo import generate
 from salesperf.metric_diff import RelationSpec, compare_warehouses, fingerprint
 from salesperf.settings import PROJECT_ROOT
 from salesperf.warehouse import connect
 from tests.python.helpers import BUILD_COLUMNS, SMALL_DEMO, SMALL_DEMO_AS_OF, copy_project
 
-VARS = f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"
+VARS = dbt_vars(as_of=SMALL_DEMO_AS_OF)[1]
 PROJECT_FILES = ("dbt_project.yml", "selectors.yml", "models", "macros", "seeds", "analyses", "profiles")
 
 

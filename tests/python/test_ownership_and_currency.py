@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from salesperf.dbt_build import BuildSummary, build
+from salesperf.dbt_build import BuildSummary, build, dbt_vars
 from salesperf.warehouse import connect
 from tests.python.helpers import SMALL_DEMO_AS_OF, query
 from tests.python.independent import in_corporate_currency
 
 AS_OF = datetime.fromisoformat(SMALL_DEMO_AS_OF)
-VARS = ["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"]
+VARS = dbt_vars(as_of=SMALL_DEMO_AS_OF)
 
 
 def euro_rate(month: date) -> Decimal:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from salesperf.dbt_build import BuildSummary, build
+from salesperf.dbt_build import BuildSummary, build, dbt_vars
 from salesperf.demo import generate
 from salesperf.warehouse import connect
 from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, query
@@ -41,7 +41,7 @@ def broken_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
             [victims["stage_not_in_history"]],
         )
     summary = build(
-        ["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"],
+        dbt_vars(as_of=SMALL_DEMO_AS_OF),
         database=path,
         target_path=tmp_path_factory.mktemp("broken_target"),
     )
@@ -95,7 +95,7 @@ def test_interval_rules_fire_on_broken_intervals(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     with connect(path) as con:
         generate(SMALL_DEMO, con, "raw")
-    assert build(["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], database=path, target_path=tmp_path / "t1").success
+    assert build(dbt_vars(as_of=SMALL_DEMO_AS_OF), database=path, target_path=tmp_path / "t1").success
     with connect(path) as con:
         backwards, twice_current = con.execute(
             "select min(stage_interval_id), max(opportunity_id) from marts.fct_stage_intervals"
@@ -108,7 +108,7 @@ def test_interval_rules_fire_on_broken_intervals(tmp_path: Path) -> None:
         )
         con.execute("update marts.fct_stage_intervals set is_current = true where opportunity_id = ?", [twice_current])
     summary = build(
-        ["--select", "assert_stage_intervals_are_consistent", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"],
+        ["--select", "assert_stage_intervals_are_consistent", *dbt_vars(as_of=SMALL_DEMO_AS_OF)],
         database=path,
         target_path=tmp_path / "t2",
     )

@@ -27,7 +27,7 @@ import pytest
 
 from salesperf.cli import main
 from salesperf.contract import RAW_TABLES
-from salesperf.dbt_build import BuildSummary, build
+from salesperf.dbt_build import BuildSummary, build, dbt_vars
 from salesperf.demo import DemoConfig, generate
 from salesperf.loader import load_csv_folder
 from salesperf.postgres import copy_schema
@@ -101,7 +101,7 @@ def build_on_postgres(server: PostgresServer, database: str, config: DemoConfig,
             generate(config, con, "raw")
             copy_schema(con, "raw")
         summary = build(
-            ["--target", "postgres", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}', build_id: '{POSTGRES_BUILD_ID}'}}"],
+            ["--target", "postgres", *dbt_vars(as_of=SMALL_DEMO_AS_OF, build_id=POSTGRES_BUILD_ID)],
             target_path=target,
         )
     return PostgresBuild(server, database, summary)
@@ -132,7 +132,7 @@ def postgres_el_dirty_demo(
         with duckdb.connect(str(path)) as con:
             copy_schema(con, "raw")
         summary = build(
-            ["--target", "postgres", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"],
+            ["--target", "postgres", *dbt_vars(as_of=SMALL_DEMO_AS_OF)],
             target_path=tmp_path_factory.mktemp("pg_el_dirty_target"),
         )
     return PostgresBuild(postgres_server, "el_dirty_demo", summary)
@@ -453,7 +453,7 @@ def test_odd_text_parses_the_same_on_both_engines(postgres_server: PostgresServe
     with connect(warehouse) as con, postgres_environment(postgres_server, "odd_text"):
         load_csv_folder(export, con, "raw")
         copy_schema(con, "raw")
-    dbt_args = ["--select", "base_crm__products", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"]
+    dbt_args = ["--select", "base_crm__products", *dbt_vars(as_of=SMALL_DEMO_AS_OF)]
     summary = build(dbt_args, database=warehouse, target_path=tmp_path / "duckdb_target")
     assert summary.success, "\n".join(summary.lines())
     with postgres_environment(postgres_server, "odd_text"):
@@ -585,7 +585,7 @@ def test_a_build_on_postgres_publishes_by_swapping_shadow_schemas(
     with duckdb.connect() as con:
         generate(SMALL_DEMO, con, "raw")
         copy_schema(con, "raw")
-    args = ["build", "--target", "postgres", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"]
+    args = ["build", "--target", "postgres", *dbt_vars(as_of=SMALL_DEMO_AS_OF)]
     # the first publish validates the shadow marts with the expectation suites, as on DuckDB
     assert main(["run", "--skip-freshness", "--skip-reports", *args[1:]]) == 0, capsys.readouterr().out
     assert "validate the marts: pass" in capsys.readouterr().out

@@ -19,13 +19,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from salesperf.dbt_build import dbt_vars
 from salesperf.demo import generate
 from salesperf.publish import WORK_FOLDER, build_log
 from salesperf.warehouse import connect
 from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
 
-AS_OF = f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"
-QUICK_RUN = ["run", "--skip-freshness", "--skip-validation", "--skip-reports", "--vars", AS_OF]
+AS_OF = dbt_vars(as_of=SMALL_DEMO_AS_OF)
+QUICK_RUN = ["run", "--skip-freshness", "--skip-validation", "--skip-reports", *AS_OF]
 
 
 def salesperf(args: list[str], warehouse: Path, **popen: object) -> subprocess.Popen[str]:
@@ -62,7 +63,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("published") / "warehouse.duckdb"
     with connect(path) as con:
         generate(SMALL_DEMO, con, "raw")
-    status, output = run_to_end(["build", "--vars", AS_OF], path)
+    status, output = run_to_end(["build", *AS_OF], path)
     assert status == 0, output
     return path
 
@@ -102,7 +103,7 @@ def test_readers_during_a_build_see_one_whole_build_and_no_lock(published: Path,
     # a BI tool's connection, open across the whole build
     held = duckdb.connect(str(warehouse), read_only=True)
     try:
-        status, output = run_to_end(["build", "--vars", AS_OF], warehouse)
+        status, output = run_to_end(["build", *AS_OF], warehouse)
         assert status == 0, output
         assert set().union(*mart_builds(held).values()) == {first}, "an open connection keeps its build"
     finally:
@@ -264,7 +265,7 @@ def test_a_run_whose_validation_fails_publishes_nothing(published: Path, tmp_pat
                                  SMALL_DEMO.end_date.isoformat()], warehouse)
     assert status == 0, output
     before = digest(warehouse)
-    status, output = run_to_end(["run", "--skip-freshness", "--skip-reports", "--vars", AS_OF], warehouse)
+    status, output = run_to_end(["run", "--skip-freshness", "--skip-reports", *AS_OF], warehouse)
     assert status == 2, output
     assert "validation of the marts failed" in output and "fct_opportunities" in output, output
     assert "the published warehouse is unchanged" in output

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from salesperf.dbt_build import BuildSummary, build
+from salesperf.dbt_build import BuildSummary, build, dbt_vars
 from salesperf.demo import generate
 from salesperf.warehouse import connect
 from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, query
@@ -106,7 +106,7 @@ def broken_quotas(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict,
             "gone_rep": gone_rep,
         }
     summary = build(
-        ["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"],
+        dbt_vars(as_of=SMALL_DEMO_AS_OF),
         database=path,
         target_path=tmp_path_factory.mktemp("broken_quota_target"),
     )

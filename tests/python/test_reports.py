@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import duckdb
 import pytest
 
-from salesperf.dbt_build import BuildSummary
+from salesperf.dbt_build import BuildSummary, dbt_vars
 from salesperf.reports import components, render_site
 from salesperf.reports.data import Result
 from salesperf.settings import REPORTS_PAGES
@@ -311,7 +311,7 @@ def test_source_freshness_shows_on_the_data_quality_page(built_demo: tuple[Path,
         con.execute("update raw.task set _loaded_at = ?", [now - timedelta(days=5)])
     target = tmp_path / "target"
     shutil.copytree(demo_dbt_target, target)
-    statuses = source_freshness(["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"], database=copy, target_path=target)
+    statuses = source_freshness(dbt_vars(as_of=SMALL_DEMO_AS_OF), database=copy, target_path=target)
     checked = {"account", "opportunity", "opportunity_history", "opportunity_line_item", "task", "event", "lead"}
     assert statuses == {t: "warn" if t == "account" else "error" if t == "task" else "pass" for t in checked}
     out = tmp_path / "site"

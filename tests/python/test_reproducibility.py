@@ -7,12 +7,12 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from salesperf.dbt_build import BuildSummary, build
+from salesperf.dbt_build import BuildSummary, build, dbt_vars
 from salesperf.demo import generate
 from salesperf.warehouse import connect
 from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, build_stamps, mart_columns, query
 
-VARS = ["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"]
+VARS = dbt_vars(as_of=SMALL_DEMO_AS_OF)
 
 
 def mart_contents(path: Path) -> dict[str, list[tuple]]:
@@ -30,7 +30,7 @@ def test_rebuilding_gives_identical_marts_stamped_with_their_build(
     path, _ = built_demo
     first, first_stamps = mart_contents(path), build_stamps(path)
     summary = build(
-        ["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}', build_id: b1}}"], database=path, target_path=tmp_path / "target",
+        dbt_vars(as_of=SMALL_DEMO_AS_OF, build_id="b1"), database=path, target_path=tmp_path / "target",
     )
     assert summary.success
     second, second_stamps = mart_contents(path), build_stamps(path)

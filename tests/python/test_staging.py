@@ -11,9 +11,8 @@ import pytest
 
 from salesperf.cli import main
 from salesperf.contract import RAW_TABLES
-from salesperf.dbt_build import BuildSummary, build
+from salesperf.dbt_build import BuildSummary, build, dbt_vars
 from salesperf.demo import generate
-from salesperf.loader import load_csv_folder
 from salesperf.warehouse import connect
 from tests.python.helpers import SALESFORCE_EXPORT, SMALL_DEMO, SMALL_DEMO_AS_OF, query
 
@@ -177,7 +176,7 @@ def test_a_missing_optional_column_reads_as_null(tmp_path: Path) -> None:
         con.execute("alter table raw.opportunity drop column forecast_category")
         con.execute("alter table raw.task drop column call_disposition")
     summary = build(
-        ["--select", "+stg_crm__opportunities", "+stg_crm__tasks", "--indirect-selection", "cautious", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}'}}"],
+        ["--select", "+stg_crm__opportunities", "+stg_crm__tasks", "--indirect-selection", "cautious", *dbt_vars(as_of=SMALL_DEMO_AS_OF)],
         database=path,
         target_path=tmp_path / "target",
     )
@@ -237,7 +236,7 @@ def test_quarantine_above_the_threshold_fails_with_table_and_reasons(
     assert over and len(over) < len(shares), shares  # the threshold splits the tables
 
     summary = build(
-        ["--select", "crm_load_reconciliation", "--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}', quarantine_threshold: {threshold}}}"],
+        ["--select", "crm_load_reconciliation", *dbt_vars(as_of=SMALL_DEMO_AS_OF, quarantine_threshold=threshold)],
         database=path,
         target_path=tmp_path / "target",
     )
@@ -290,7 +289,7 @@ def built_bad_input_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
         (picked["account"],) = con.execute("select min(id) from raw.account").fetchone()
         con.execute("update raw.account set annual_revenue = 'n/a' where id = ?", [picked["account"]])
     summary = build(
-        ["--vars", f"{{as_of: '{SMALL_DEMO_AS_OF}', quarantine_threshold: 0.5}}"],
+        dbt_vars(as_of=SMALL_DEMO_AS_OF, quarantine_threshold=0.5),
         database=path,
         target_path=tmp_path_factory.mktemp("bad_input_target"),
     )

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from salesperf.dbt_build import build
+from salesperf.dbt_build import build, dbt_vars
 from tests.python.helpers import build_stamps, mart_columns, query
 from tests.python.time_travel import cut_raw_tables
 
@@ -33,7 +33,7 @@ def build_as_of(path: Path, moment: datetime, zone: str, target: Path) -> dict[s
     # Unit tests pin their own vars and the UTC default; they run in every other build. The
     # rule that quota owners were still on the team reads the CRM's records as loaded (a gone
     # rep's last record), which a cut shortens while is_active stays as it is now: left out.
-    summary = build(["--vars", f"{{as_of: '{moment:%Y-%m-%d %H:%M:%S}', reporting_timezone: '{zone}'}}",
+    summary = build([*dbt_vars(as_of=f"{moment:%Y-%m-%d %H:%M:%S}", reporting_timezone=zone),
                      "--exclude", "test_type:unit", "assert_quota_owners_exist_and_reps_are_active"],
                     database=path, target_path=target)
     assert summary.success, summary.failures
