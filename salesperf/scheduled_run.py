@@ -93,6 +93,7 @@ class _Run:
         self.data_tests: int | None = None
         self.expectations: int | None = None
         self.invocation_id: str | None = None
+        self.site_index: Path | None = None
 
     def step(self, name: str, action: Callable[[], tuple[str, str]]) -> None:
         self.done += 1
@@ -189,6 +190,7 @@ class _Run:
             summary = render_site(self.publication.published, self.options.reports_out, REPORTS_PAGES, TARGET_DIR)
         except ReportError as exc:
             raise _Stop(Outcome.REPORT_FAILED, f"the report site did not render: {exc}") from exc
+        self.site_index = (summary.out / "index.html").resolve()
         return "done", f"{len(summary.pages)} pages in {self.options.reports_out}"
 
 
@@ -234,6 +236,8 @@ def scheduled_run(options: RunOptions, say: Callable[[str], None] = print) -> Ou
     record.outcome, record.exit_status = outcome.name.lower(), int(outcome)
     log = _write_log(options.log_dir, record)
     say(("" if outcome is Outcome.PUBLISHED else "error: ") + record.message)
+    if run.site_index is not None:
+        say(f"  open the report site: {run.site_index.as_uri()}")
     say(f"  {time.monotonic() - started:.0f} s in all; exit status {int(outcome)} ({outcome.name.lower()});"
         f" log: {log}")
     return outcome

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import math
 import sys
 import time
@@ -229,6 +230,8 @@ def validate_marts(warehouse: Path | MartSource, previous: Path | MartSource | N
 def _context() -> Any:
     """An ephemeral context: the suites live in code, so nothing needs to persist between
     runs, and a run leaves no great_expectations/ folder behind."""
+    # its INFO lines (a temporary docs folder it makes and never uses) are not the run's news
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     context.data_sources.add_pandas(MARTS_SCHEMA)
