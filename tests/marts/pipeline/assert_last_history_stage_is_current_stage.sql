@@ -39,7 +39,8 @@ last_changes as (
 select
     opportunities.opportunity_id,
     opportunities.stage_name as opportunity_stage,
-    last_changes.stage_name as last_history_stage
+    last_changes.stage_name as last_history_stage,
+    'last history stage differs from the current stage' as problem
 
 from opportunities
 inner join last_changes
