@@ -363,7 +363,8 @@ table { border-collapse: collapse; width: 100%; font-size: .86rem; background: #
 th, td { padding: .3rem .5rem; border-bottom: 1px solid #e3e6ea; text-align: left; vertical-align: top; }
 .ok { color: #2e7d4f; font-weight: 600; } .failed { color: #b3412f; font-weight: 600; }
 tr.failed td { background: #fbeeeb; } .muted { color: #5f6b7a; font-size: .85rem; }
-ul.marts { columns: 3; padding-left: 1.2rem; }
+ul.marts { columns: 3; padding-left: 1.2rem; overflow-wrap: anywhere; }
+@media (max-width: 700px) { ul.marts { columns: 1; } }
 .scroll { overflow-x: auto; } td { overflow-wrap: anywhere; }
 </style>
 </head>
