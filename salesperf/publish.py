@@ -237,6 +237,26 @@ class PostgresPublication:
         return connect(self.connection_string)
 
     @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        """A cursor whose statements commit together when the block ends, or not at all."""
+        pg = self._connect()
+        try:
+            with pg.cursor() as cursor:
+                yield cursor
+            pg.commit()
+        except Exception:
+            pg.rollback()
+            raise
+        finally:
+            pg.close()
+
+    @staticmethod
+    def _has_build_log(cursor: Any) -> bool:
+        cursor.execute("select 1 from information_schema.tables where table_schema = 'marts'"
+                       " and table_name = 'build_log'")
+        return cursor.fetchone() is not None
+
+    @contextmanager
     def exclusive(self) -> Iterator[None]:
         holder = self._connect()
         try:
@@ -282,77 +302,54 @@ class PostgresPublication:
         shadow = f"marts{BUILD_SCHEMA_SUFFIX}"
         columns = ", ".join(f"{name} {kind}" for name, kind in BUILD_LOG_COLUMNS.items())
         names = ", ".join(BUILD_LOG_COLUMNS)
-        pg = self._connect()
-        try:
-            with pg.cursor() as cursor:
-                cursor.execute(f"create schema if not exists {quote(shadow)}")
-                cursor.execute(f"create table {quote(shadow)}.build_log ({columns})")
-                cursor.execute("select 1 from information_schema.tables where table_schema = 'marts'"
-                               " and table_name = 'build_log'")
-                if cursor.fetchone():
-                    cursor.execute(f"insert into {quote(shadow)}.build_log ({names}) select {names} from marts.build_log")
-                cursor.execute(f"insert into {quote(shadow)}.build_log ({names}) values"
-                               f" ({', '.join('%s' for _ in BUILD_LOG_COLUMNS)})",
-                               [build.get(name) for name in BUILD_LOG_COLUMNS])
-            pg.commit()
-        finally:
-            pg.close()
+        with self._transaction() as cursor:
+            cursor.execute(f"create schema if not exists {quote(shadow)}")
+            cursor.execute(f"create table {quote(shadow)}.build_log ({columns})")
+            if self._has_build_log(cursor):
+                cursor.execute(f"insert into {quote(shadow)}.build_log ({names}) select {names} from marts.build_log")
+            cursor.execute(f"insert into {quote(shadow)}.build_log ({names}) values"
+                           f" ({', '.join('%s' for _ in BUILD_LOG_COLUMNS)})",
+                           [build.get(name) for name in BUILD_LOG_COLUMNS])
 
     def publish(self) -> None:
         """Every shadow schema over its published one, in one transaction."""
         from salesperf.warehouse import quote
 
-        pg = self._connect()
-        try:
-            with pg.cursor() as cursor:
-                shadows = self._schemas(cursor, BUILD_SCHEMA_SUFFIX)
-                if not shadows:
-                    raise PublishError("the build left no shadow schema to publish")
-                cursor.execute("select nspname from pg_namespace")
-                existing = {row[0] for row in cursor.fetchall()}
-                retired = []
-                for shadow in shadows:
-                    published = shadow[: -len(BUILD_SCHEMA_SUFFIX)]
-                    if published in existing:
-                        cursor.execute(f"drop schema if exists {quote(published + RETIRED_SCHEMA_SUFFIX)} cascade")
-                        cursor.execute(f"alter schema {quote(published)} rename to"
-                                       f" {quote(published + RETIRED_SCHEMA_SUFFIX)}")
-                        retired.append(published + RETIRED_SCHEMA_SUFFIX)
-                    cursor.execute(f"alter schema {quote(shadow)} rename to {quote(published)}")
-                for schema in retired:
-                    cursor.execute(f"drop schema {quote(schema)} cascade")
-            pg.commit()
-        except Exception:
-            pg.rollback()
-            raise
-        finally:
-            pg.close()
+        with self._transaction() as cursor:
+            shadows = self._schemas(cursor, BUILD_SCHEMA_SUFFIX)
+            if not shadows:
+                raise PublishError("the build left no shadow schema to publish")
+            cursor.execute("select nspname from pg_namespace")
+            existing = {row[0] for row in cursor.fetchall()}
+            retired = []
+            for shadow in shadows:
+                published = shadow[: -len(BUILD_SCHEMA_SUFFIX)]
+                if published in existing:
+                    cursor.execute(f"drop schema if exists {quote(published + RETIRED_SCHEMA_SUFFIX)} cascade")
+                    cursor.execute(f"alter schema {quote(published)} rename to"
+                                   f" {quote(published + RETIRED_SCHEMA_SUFFIX)}")
+                    retired.append(published + RETIRED_SCHEMA_SUFFIX)
+                cursor.execute(f"alter schema {quote(shadow)} rename to {quote(published)}")
+            for schema in retired:
+                cursor.execute(f"drop schema {quote(schema)} cascade")
 
     def discard(self) -> None:
         from salesperf.warehouse import quote
 
-        pg = self._connect()
-        try:
-            with pg.cursor() as cursor:
-                for schema in self._schemas(cursor, BUILD_SCHEMA_SUFFIX) + self._schemas(cursor, RETIRED_SCHEMA_SUFFIX):
-                    cursor.execute(f"drop schema {quote(schema)} cascade")
-            pg.commit()
-        finally:
-            pg.close()
+        with self._transaction() as cursor:
+            for schema in self._schemas(cursor, BUILD_SCHEMA_SUFFIX) + self._schemas(cursor, RETIRED_SCHEMA_SUFFIX):
+                cursor.execute(f"drop schema {quote(schema)} cascade")
 
     def built_stamp(self) -> tuple[str | None, Any]:
         """The build id and as_of the shadow marts carry."""
         import psycopg2
 
-        pg = self._connect()
         try:
-            with pg.cursor() as cursor:
+            with self._transaction() as cursor:
                 cursor.execute(f"select max(build_id), max(as_of) from marts{BUILD_SCHEMA_SUFFIX}.dim_reps")
                 return cursor.fetchone()
         except psycopg2.Error:  # a build of a selection without the marts
             return None, None
-        finally:
-            pg.close()
 
     def mart_sources(self) -> tuple[Any, Any]:
         """The shadow marts just built and the published ones, for validation."""
@@ -362,15 +359,9 @@ class PostgresPublication:
                 PostgresMarts("marts", self.connection_string))
 
     def builds(self) -> list[dict[str, Any]]:
-        pg = self._connect()
-        try:
-            with pg.cursor() as cursor:
-                cursor.execute("select 1 from information_schema.tables where table_schema = 'marts'"
-                               " and table_name = 'build_log'")
-                if not cursor.fetchone():
-                    return []
-                cursor.execute("select * from marts.build_log order by published_at")
-                names = [d[0] for d in cursor.description]
-                return [dict(zip(names, row)) for row in cursor.fetchall()]
-        finally:
-            pg.close()
+        with self._transaction() as cursor:
+            if not self._has_build_log(cursor):
+                return []
+            cursor.execute("select * from marts.build_log order by published_at")
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
