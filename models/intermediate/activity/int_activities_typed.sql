@@ -97,29 +97,85 @@ recorded as (
 
 ),
 
-type_matches as (
+activity_kinds as (
 
+    -- every distinct combination of the values the maps read: a few hundred kinds where
+    -- there are millions of activities, so the matching, its ranking and the match keys'
+    -- regular expressions run once per kind instead of once per activity
+    select distinct
+        source_object,
+        raw_type,
+        raw_subtype,
+        status,
+        call_type,
+        call_disposition
+    from recorded
+
+),
+
+kind_type_matches as (
+
+    -- a kind no row of the map fits keeps one row with no type
     select
-        recorded.source_object,
-        recorded.activity_id,
+        activity_kinds.*,
         activity_types.activity_type,
         activity_types.is_sales_activity,
         row_number() over (
-            partition by recorded.source_object, recorded.activity_id
+            partition by
+                activity_kinds.source_object,
+                activity_kinds.raw_type,
+                activity_kinds.raw_subtype,
+                activity_kinds.status,
+                activity_kinds.call_type,
+                activity_kinds.call_disposition
             order by activity_types.match_priority desc
         ) as match_rank
-    from recorded
-    inner join activity_types
+    from activity_kinds
+    left join activity_types
         on
-            recorded.source_object = activity_types.source_object
+            activity_kinds.source_object = activity_types.source_object
             and (
                 activity_types.raw_type_key is null
-                or activity_types.raw_type_key = {{ match_key('recorded.raw_type') }}
+                or activity_types.raw_type_key = {{ match_key('activity_kinds.raw_type') }}
             )
             and (
                 activity_types.raw_subtype_key is null
-                or activity_types.raw_subtype_key = {{ match_key('recorded.raw_subtype') }}
+                or activity_types.raw_subtype_key = {{ match_key('activity_kinds.raw_subtype') }}
             )
+
+),
+
+kinds_typed as (
+
+    select
+        kind_type_matches.source_object,
+        kind_type_matches.raw_type,
+        kind_type_matches.raw_subtype,
+        kind_type_matches.status,
+        kind_type_matches.call_type,
+        kind_type_matches.call_disposition,
+        -- a type the map does not know, with no fallback row, is other and not selling
+        coalesce(kind_type_matches.activity_type, 'other') as activity_type,
+        coalesce(kind_type_matches.is_sales_activity, false) as is_sales_activity,
+        -- a task without a status is taken as done
+        kind_type_matches.status is null
+        {%- if completed_statuses %}
+        or {{ match_key('kind_type_matches.status') }} in ({{ completed_statuses | join(', ') }})
+        {%- endif %} as has_completed_status,
+        -- the direction and outcome of a call are what the CRM says; a call without them
+        -- is neither outbound nor a conversation
+        coalesce(kind_type_matches.activity_type, 'other') = 'call'
+        and coalesce(
+            {{ match_key('kind_type_matches.call_type') }} = 'outbound', false
+        ) as is_outbound,
+        coalesce(kind_type_matches.activity_type, 'other') = 'call'
+        and coalesce(call_dispositions.is_conversation, false) as is_conversation
+    from kind_type_matches
+    left join call_dispositions
+        on
+            {{ match_key('kind_type_matches.call_disposition') }}
+            = call_dispositions.call_disposition_key
+    where kind_type_matches.match_rank = 1
 
 ),
 
@@ -139,8 +195,7 @@ final as (
 
         -- strings
         recorded.source_object,
-        -- a type the map does not know, with no fallback row, is other and not selling
-        coalesce(type_matches.activity_type, 'other') as activity_type,
+        kinds_typed.activity_type,
         recorded.raw_type,
         recorded.raw_subtype,
         recorded.subject,
@@ -153,24 +208,16 @@ final as (
         recorded.duration_minutes,
 
         -- booleans
-        coalesce(type_matches.is_sales_activity, false) as is_sales_activity,
-        -- a task is done when its status says so (a task without a status is taken as
-        -- done) and its day has come; an event when it has started
+        kinds_typed.is_sales_activity,
+        -- a task is done when its status says so and its day has come; an event when it
+        -- has started
         case
             when recorded.source_object = 'event' then recorded.activity_at <= {{ as_of_at() }}
             when recorded.activity_date > {{ as_of_date() }} then false
-            else
-                recorded.status is null
-                {%- if completed_statuses %}
-                or {{ match_key('recorded.status') }} in ({{ completed_statuses | join(', ') }})
-                {%- endif %}
+            else kinds_typed.has_completed_status
         end as is_completed,
-        -- the direction and outcome of a call are what the CRM says; a call without them
-        -- is neither outbound nor a conversation
-        coalesce(type_matches.activity_type, 'other') = 'call'
-        and coalesce({{ match_key('recorded.call_type') }} = 'outbound', false) as is_outbound,
-        coalesce(type_matches.activity_type, 'other') = 'call'
-        and coalesce(call_dispositions.is_conversation, false) as is_conversation,
+        kinds_typed.is_outbound,
+        kinds_typed.is_conversation,
 
         -- dates
         recorded.activity_date,
@@ -180,13 +227,17 @@ final as (
         recorded.created_at
 
     from recorded
-    left join type_matches
+    -- staging turns blank text into null, so '' stands for a missing value without
+    -- meeting a real one, and the join stays a plain equi-join
+    inner join kinds_typed
         on
-            recorded.source_object = type_matches.source_object
-            and recorded.activity_id = type_matches.activity_id
-            and type_matches.match_rank = 1
-    left join call_dispositions
-        on {{ match_key('recorded.call_disposition') }} = call_dispositions.call_disposition_key
+            recorded.source_object = kinds_typed.source_object
+            and coalesce(recorded.raw_type, '') = coalesce(kinds_typed.raw_type, '')
+            and coalesce(recorded.raw_subtype, '') = coalesce(kinds_typed.raw_subtype, '')
+            and coalesce(recorded.status, '') = coalesce(kinds_typed.status, '')
+            and coalesce(recorded.call_type, '') = coalesce(kinds_typed.call_type, '')
+            and coalesce(recorded.call_disposition, '')
+            = coalesce(kinds_typed.call_disposition, '')
     left join owners
         on recorded.rep_id = owners.user_id
 
