@@ -3,6 +3,9 @@
     Anything else is null, never a guess.
 -#}
 {% macro parse_boolean(expression) -%}
+    {%- if landed_type(expression) == 'boolean' -%}
+        {{ return(expression) }}
+    {%- endif -%}
     case lower({{ clean_text(expression) }})
         when 'true' then true
         when 't' then true

@@ -5,6 +5,9 @@
     raw timestamps are; null when the text is not a timestamp.
 -#}
 {% macro parse_timestamp(expression) -%}
+    {%- if landed_type(expression) in ('timestamp', 'date') -%}
+        {{ return('cast(' ~ expression ~ ' as ' ~ dbt.type_timestamp() ~ ')') }}
+    {%- endif -%}
     {{ return(adapter.dispatch('parse_timestamp', 'salesperf')(expression)) }}
 {%- endmacro %}
 
