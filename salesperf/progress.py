@@ -1,6 +1,6 @@
 """Progress on long work: the lines a command prints, and on a terminal one bar under them,
 redrawn in place, for the steps that take a while (writing the demo tables, reading and
-writing CSV files).
+writing CSV files, the nodes of a dbt build).
 
 Bars are drawn only when standard error is a terminal. Anywhere else (CI, a pipe, a log
 file, the tests) a command prints exactly its lines: no bar, no carriage return, no
@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -155,6 +156,105 @@ class Bar:
         bar.postfix = self.note_of() if self.note_of else self.note_text  # shown after the clock
         bar.ncols = _width()  # the line is cut to the terminal's width: a wrapped line could not be redrawn
         bar.refresh()
+
+
+# --- dbt -----------------------------------------------------------------------------
+
+FAILED = frozenset({"error", "fail", "runtime error", "partial success"})
+WARNED = frozenset({"warn"})
+SKIPPED = frozenset({"skipped"})
+# The per-node events that carry the number of nodes of the run. The run's start line
+# (ConcurrencyLine) counts them before `dbt build` adds its unit tests, so the largest
+# number seen is the run's.
+_TOTALS = {"LogStartLine": "total", "LogModelResult": "total", "LogSeedResult": "total",
+           "LogNodeResult": "total", "LogNodeNoOpResult": "total", "LogTestResult": "num_models",
+           "LogFreshnessResult": "total", "SkippingDetails": "total"}
+
+
+class DbtProgress:
+    """dbt's structured events (a dbtRunner callback) as a bar of the nodes done out of the
+    nodes the run selected, the node running longest, and a line above the bar for each node
+    that fails or warns as it happens (dbt's own lines are off while the bar is drawn; all
+    of them stay in logs/dbt.log).
+
+    Callbacks come from dbt's worker threads, so the tally is kept under a lock."""
+
+    def __init__(self, draw: bool | None = None, node_lines: bool = True) -> None:
+        self.bar = Bar(None, "nodes", note=self._running_note, draw=draw)
+        self.node_lines = node_lines
+        self.total = 0
+        self.statuses: dict[str, str] = {}  # unique_id -> status, of each node finished
+        self.running: dict[str, tuple[str, float]] = {}  # unique_id -> (name, began)
+        self._lock = threading.Lock()
+
+    @property
+    def draw(self) -> bool:
+        return self.bar.draw
+
+    def __enter__(self) -> DbtProgress:
+        self.bar.__enter__()
+        self.bar.note("parsing the project")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(*exc)
+
+    def __call__(self, event: Any) -> None:
+        name = event.info.name
+        data = event.data
+        if name == "ConcurrencyLine":
+            self._saw_total(data.node_count)
+        elif name in _TOTALS:
+            self._saw_total(getattr(data, _TOTALS[name]))
+        if name == "NodeStart":
+            with self._lock:
+                self.running[data.node_info.unique_id] = (data.node_info.node_name, time.monotonic())
+            self.bar.advance(0)
+        elif name == "NodeFinished":
+            self._finished(data.node_info, data.run_result.status)
+        elif name == "SkippingDetails":
+            # a node skipped without being started (after a failed on-run-start hook)
+            self._finished(data.node_info, "skipped")
+
+    def _saw_total(self, total: int) -> None:
+        with self._lock:
+            if total <= self.total:
+                return
+            self.total = total
+        self.bar.set_total(total)
+
+    def _finished(self, node: Any, status: str) -> None:
+        with self._lock:
+            self.running.pop(node.unique_id, None)
+            if node.unique_id in self.statuses:
+                return
+            self.statuses[node.unique_id] = status
+        if self.draw and self.node_lines and status in FAILED | WARNED:
+            word = "WARN" if status in WARNED else status.upper()
+            say(f"{INDENT}{word:<5} {node.resource_type} {node.node_name}")
+        self.bar.advance()
+
+    def _running_note(self) -> str:
+        with self._lock:
+            failed = sum(1 for s in self.statuses.values() if s in FAILED)
+            longest = min(self.running.values(), key=lambda r: r[1], default=None)
+            more = len(self.running) - 1
+        parts = [f"{failed} failed"] if failed else []
+        if longest is not None:
+            name, began = longest
+            parts.append(f"running {name} ({time.monotonic() - began:.0f} s)" + (f" +{more}" if more > 0 else ""))
+        elif not self.statuses and not self.total:
+            parts.append("parsing the project")
+        return ", ".join(parts)
+
+
+def user_chose_dbt_console(dbt_args: Iterable[str]) -> bool:
+    """Whether the user asked dbt for its own console lines (a log level, quiet or debug, on
+    the command line or in dbt's environment variables): then they get them, and no bar."""
+    flags = ("--log-level", "--quiet", "-q", "--debug", "-d", "--log-format")
+    if any(arg.split("=", 1)[0] in flags for arg in dbt_args):
+        return True
+    return any(os.environ.get(v) for v in ("DBT_LOG_LEVEL", "DBT_QUIET", "DBT_DEBUG", "DBT_LOG_FORMAT"))
 
 
 # --- loading a folder of CSV files ------------------------------------------------------
