@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +28,9 @@ if TYPE_CHECKING:
 
 
 def _say(line: str) -> None:
-    print(line, flush=True)
+    from salesperf.progress import say
+
+    say(line)
 
 
 def _warehouse_arg(parser: argparse.ArgumentParser, raw_schema: bool = True) -> None:
@@ -66,8 +69,10 @@ def _taking_turns(warehouse: Warehouse) -> Iterator[None]:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from salesperf.contract import RAW_TABLES
     from salesperf.demo import DemoConfig, generate
     from salesperf.demo.realism import describe
+    from salesperf.progress import Bar
     from salesperf.publish import PublishError
     from salesperf.warehouse import WarehouseError, export_csv
 
@@ -92,9 +97,19 @@ def _generate(args: argparse.Namespace) -> int:
     )
     try:
         with _taking_turns(warehouse), warehouse.raw_duckdb() as con:
-            summary = generate(config, con, args.schema, progress=lambda line: _say(f"  {line}"))
+            with Bar(len(RAW_TABLES), "tables written") as bar:
+                written = Counter[str]()
+
+                def table_written(name: str, rows: int) -> None:
+                    written["rows"] += rows
+                    bar.advance(note=f"{written['rows']:,} rows so far")
+
+                summary = generate(config, con, args.schema, progress=lambda line: _say(f"  {line}"),
+                                   on_table=table_written)
             if args.csv_dir:
-                export_csv(con, args.schema, args.csv_dir)
+                with Bar(None, "CSV files written") as bar:
+                    export_csv(con, args.schema, args.csv_dir,
+                               on_table=lambda name, done, total: bar.reached(done, total, f"{name}.csv"))
                 _say(f"  CSV copies written to {args.csv_dir}")
             problem = warehouse.land(con, args.schema)
             if problem:
@@ -116,6 +131,7 @@ def _load(args: argparse.Namespace) -> int:
     """Exit 0, 1 when a file of the folder was refused (nothing loaded), 2 when the load
     could not start (no folder, the warehouse in use or not writable, PostgreSQL unreachable)."""
     from salesperf.loader import TIE_RULE, LoadError, encoding_name, load_csv_folder
+    from salesperf.progress import LoadProgress
     from salesperf.publish import PublishError
     from salesperf.warehouse import WarehouseError
 
@@ -128,13 +144,15 @@ def _load(args: argparse.Namespace) -> int:
         _say("error: --append needs the DuckDB warehouse;"
              " a load into PostgreSQL replaces the tables it has files for")
         return 2
+    started = time.monotonic()
     try:
         stored_rows = warehouse.stored_rows(args.schema)
         with _taking_turns(warehouse), warehouse.raw_duckdb() as con:
-            report = load_csv_folder(
-                args.folder, con, args.schema,
-                append=args.append, allow_empty=args.allow_empty, encoding=args.encoding, stored_rows=stored_rows,
-            )
+            with LoadProgress() as watcher:
+                report = load_csv_folder(
+                    args.folder, con, args.schema, append=args.append, allow_empty=args.allow_empty,
+                    encoding=args.encoding, stored_rows=stored_rows, watcher=watcher,
+                )
             # the PostgreSQL copy replaces every table it copies in one transaction
             problem = warehouse.land(con, args.schema, [load.table for load in report.loads])
             if problem:
@@ -171,7 +189,9 @@ def _load(args: argparse.Namespace) -> int:
     for path in report.unmatched_files:
         _say(f"  skipped {path.name}: it names no table of the raw contract")
     loaded = sum(1 for load in report.loads if load.file)
-    _say(f"Loaded {loaded} table(s) into {warehouse.describe()} schema {args.schema}.")
+    rows = sum(load.rows for load in report.loads)
+    _say(f"Loaded {loaded} table(s) into {warehouse.describe()} schema {args.schema}."
+         f" {rows:,} rows in {time.monotonic() - started:.1f} s.")
     if any(load.appended for load in report.loads):
         _say(f"  {TIE_RULE}")
     return 0

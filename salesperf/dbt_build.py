@@ -26,9 +26,27 @@ class BuildSummary:
     statuses: dict[str, str] = field(default_factory=dict)  # unique_id -> status of each node run
     messages: dict[str, str] = field(default_factory=dict)  # unique_id -> dbt's message on a failure
     invocation_id: str | None = None  # dbt's id of the build: the marts' build_id unless a var names one
+    seconds: float | None = None  # the run's time, as dbt measured it
+    slowest: tuple[str, float] | None = None  # the node that took longest, and its seconds
 
     def count(self, kind: str, *statuses: str) -> int:
         return sum(n for (k, s), n in self.counts.items() if k == kind and (not statuses or s in statuses))
+
+    def nodes_line(self) -> str:
+        """Every node of the run (the project's hooks aside) by outcome, its time and its
+        slowest node."""
+        from salesperf.progress import FAILED, SKIPPED, WARNED, plural
+
+        nodes = [(k, s, n) for (k, s), n in self.counts.items() if k != "operation"]
+        failed = sum(n for _, s, n in nodes if s in FAILED)
+        warned = sum(n for _, s, n in nodes if s in WARNED)
+        skipped = sum(n for _, s, n in nodes if s in SKIPPED)
+        passed = sum(n for _, _, n in nodes) - failed - warned - skipped
+        line = (f"{plural(passed + failed + warned + skipped, 'node')} in {self.seconds:.1f} s: {passed} passed,"
+                f" {warned} warned, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+        if self.slowest:
+            line += f"; slowest {self.slowest[0]} ({self.slowest[1]:.1f} s)"
+        return line
 
     def lines(self) -> list[str]:
         models = self.count("model", "success")
@@ -39,7 +57,8 @@ class BuildSummary:
         units_passed = self.count("unit_test", "pass")
         units_failed = self.count("unit_test", "fail", "error")
         skipped = sum(n for (_, s), n in self.counts.items() if s == "skipped")
-        lines = [
+        lines = [self.nodes_line()] if self.seconds is not None else []
+        lines += [
             f"models built: {models}    seeds loaded: {seeds}",
             f"data tests: {tests_passed} passed, {tests_warned} warned, {tests_failed} failed",
             f"unit tests: {units_passed} passed, {units_failed} failed",
@@ -101,19 +120,33 @@ def run_dbt(
     target_path: Path | None = None,
     project_dir: Path = PROJECT_ROOT,
     callbacks: list[Callable[[Any], None]] | None = None,
+    progress: bool = False,
+    node_lines: bool = True,
 ) -> Any:
     """Invoke dbt with `args` from the project folder, as the profile expects (another copy
-    of the project, with seeds of its own, may be named)."""
+    of the project, with seeds of its own, may be named).
+
+    With `progress`, on a terminal a bar counts the nodes done instead of dbt's line per
+    node, unless the user asked dbt for its console lines (a log level among `args`);
+    elsewhere dbt prints its lines as always. `node_lines`: a line above the bar for each
+    node that fails or warns (a caller that sums them up itself leaves them out)."""
     from dbt.cli.main import dbtRunner  # imported late: it takes a second and most commands never need it
 
+    from salesperf.progress import DbtProgress, user_chose_dbt_console
+
     dbt_environment(database)
+    watch = DbtProgress(draw=False if not progress or user_chose_dbt_console(args) else None, node_lines=node_lines)
     extra = ["--project-dir", str(project_dir), "--profiles-dir", os.environ["DBT_PROFILES_DIR"]]
     if target_path is not None:
         extra += ["--target-path", str(target_path)]
+    if watch.draw:
+        # the bar replaces dbt's console; its log file keeps every line
+        extra += ["--log-level", "none"]
     cwd = Path.cwd()
     os.chdir(project_dir)
     try:
-        return dbtRunner(callbacks=callbacks or []).invoke(args + extra)
+        with watch:
+            return dbtRunner(callbacks=[*(callbacks or []), watch]).invoke(args + extra)
     finally:
         os.chdir(cwd)
 
@@ -135,11 +168,16 @@ def release_warehouse() -> None:
 def summarize(run_results: Path, success: bool) -> BuildSummary:
     """Read dbt's run_results.json into a summary."""
     data = json.loads(run_results.read_text())
-    summary = BuildSummary(success=success, invocation_id=data.get("metadata", {}).get("invocation_id"))
+    summary = BuildSummary(success=success, invocation_id=data.get("metadata", {}).get("invocation_id"),
+                           seconds=data.get("elapsed_time"))
     for result in data["results"]:
         unique_id: str = result["unique_id"]
         kind = unique_id.split(".", 1)[0]
         status = result["status"]
+        seconds = result.get("execution_time") or 0.0
+        if kind != "operation" and (summary.slowest is None or seconds > summary.slowest[1]):
+            # a data test's id ends in a hash; its name is the third part
+            summary.slowest = (unique_id.split(".")[2 if kind == "test" else -1], seconds)
         summary.counts[(kind, status)] += 1
         summary.statuses[unique_id] = status
         if status == "warn":
@@ -168,7 +206,8 @@ def build(
         if event.info.name == "JinjaLogWarning":
             notices.append(event.data.msg.strip())
 
-    result = run_dbt(["build", *(extra_args or [])], database, target_path, project_dir, [keep_project_warnings])
+    result = run_dbt(["build", *(extra_args or [])], database, target_path, project_dir, [keep_project_warnings],
+                     progress=True)
     # a finished build leaves the warehouse free for readers: the report renderer, mf, a copy
     release_warehouse()
     if not results_file.exists():
@@ -190,7 +229,9 @@ def source_freshness(
     reads it. An empty dict when dbt could not run the check."""
     sources = (target_path or project_dir / "target") / "sources.json"
     sources.unlink(missing_ok=True)  # never report an earlier check as this one
-    run_dbt(["source", "freshness", *(extra_args or [])], database, target_path, project_dir)
+    # every stale table is named by the caller's summary: no line per table as it is checked
+    run_dbt(["source", "freshness", *(extra_args or [])], database, target_path, project_dir, progress=True,
+            node_lines=False)
     release_warehouse()
     if not sources.exists():
         return {}

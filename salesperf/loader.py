@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 import pyarrow as pa
@@ -71,6 +72,26 @@ class TableLoad:
     # appended rows that lack a last change and differ from a stored version that has one
     undated_changes: int = 0
     undated_change_ids: tuple[str, ...] = ()
+
+
+class LoadWatcher(Protocol):
+    """What a load tells as it goes, for a caller that shows progress (salesperf.progress)."""
+
+    def files_found(self, paths: list[Path]) -> None: ...
+    def file_reading(self, path: Path) -> None: ...
+    def file_read(self, load: TableLoad) -> None: ...
+    def tables_writing(self, rows: dict[str, int]) -> None: ...
+    def table_writing(self, table: str) -> None: ...
+    def table_written(self, table: str, rows: int) -> None: ...
+
+
+class _Unwatched:
+    def files_found(self, paths: list[Path]) -> None: pass
+    def file_reading(self, path: Path) -> None: pass
+    def file_read(self, load: TableLoad) -> None: pass
+    def tables_writing(self, rows: dict[str, int]) -> None: pass
+    def table_writing(self, table: str) -> None: pass
+    def table_written(self, table: str, rows: int) -> None: pass
 
 
 @dataclass
@@ -274,6 +295,7 @@ def load_csv_folder(
     encoding: str | None = None,
     loaded_at: datetime | None = None,
     stored_rows: Mapping[str, int] | None = None,
+    watcher: LoadWatcher | None = None,
 ) -> LoadReport:
     """Load every `<table>.csv` of `folder` into `schema`, all or nothing.
 
@@ -286,6 +308,7 @@ def load_csv_folder(
     `stored_rows` are the rows per table where the tables end up, when that is not `con`
     (the PostgreSQL target loads into an empty scratch DuckDB first). Raises LoadError,
     with every problem found and nothing written, when any file cannot be loaded.
+    `watcher` is told each file read and each table written.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -311,15 +334,19 @@ def load_csv_folder(
     stored = _stored_rows(con, schema) if stored_rows is None else stored_rows
     problems: list[str] = []
     read: list[tuple[RawTable, pa.Table, TableLoad]] = []
+    watcher = watcher or _Unwatched()
+    watcher.files_found([files[t.name] for t in RAW_TABLES if t.name in files])
     for table in RAW_TABLES:
         path = files.get(table.name)
         if path is None:
             continue
+        watcher.file_reading(path)
         try:
             data, load = read_csv_as_text(path, table, encoding)
         except LoadError as exc:
             problems.extend(exc.problems)
             continue
+        watcher.file_read(load)
         if load.rows == 0 and stored.get(table.name, 0) and not append and not allow_empty:
             problems.append(
                 f"{path.name}: has a header and no rows, and would empty table {table.name}"
@@ -341,16 +368,19 @@ def load_csv_folder(
             data_of[table.name] = pa.table({c: pa.array([], pa.string()) for c in table.columns})
             report.loads.append(TableLoad(table.name, None, 0, created_empty=True))
 
+    watcher.tables_writing({load.table: load.rows for load in report.loads})
     con.execute("begin transaction")
     load = None
     try:
         con.execute(f"create schema if not exists {quote(schema)}")
         for load in report.loads:
+            watcher.table_writing(load.table)
             if load.appended:
                 first = _next_source_row(con, schema, load.table)
                 _append(con, schema, load.table, _with_load_columns(data_of[load.table], loaded_at, first))
             else:
                 replace_table(con, schema, load.table, _with_load_columns(data_of[load.table], loaded_at, 1))
+            watcher.table_written(load.table, load.rows)
         con.execute("commit")
     except duckdb.Error as exc:
         con.execute("rollback")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -109,15 +109,18 @@ def table_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> lis
     return [row[0] for row in rows]
 
 
-def export_csv(con: duckdb.DuckDBPyConnection, schema: str, folder: Path) -> list[Path]:
+def export_csv(con: duckdb.DuckDBPyConnection, schema: str, folder: Path,
+               on_table: Callable[[str, int, int], None] | None = None) -> list[Path]:
     """Write every table of `schema` as `<table>.csv` (header, ISO dates), in load order,
-    without the load-metadata columns: the shape of a CRM export."""
+    without the load-metadata columns: the shape of a CRM export. `on_table` is told each
+    table as it begins, with the number written before it and the number in all."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in sorted(existing_tables(con, schema)):
-        if name.startswith("_"):
-            continue
+    names = sorted(name for name in existing_tables(con, schema) if not name.startswith("_"))
+    for done, name in enumerate(names):
+        if on_table:
+            on_table(name, done, len(names))
         all_columns = table_columns(con, schema, name)
         columns = [c for c in all_columns if c not in (LOADED_AT_COLUMN, SOURCE_ROW_COLUMN)]
         order = f" order by {SOURCE_ROW_COLUMN}" if SOURCE_ROW_COLUMN in all_columns else ""

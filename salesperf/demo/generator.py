@@ -27,14 +27,18 @@ def generate(
     con: duckdb.DuckDBPyConnection,
     schema: str = "raw",
     progress: Callable[[str], None] | None = None,
+    on_table: Callable[[str, int], None] | None = None,
 ) -> GenerationSummary:
-    """Write every raw table of the contract (and the fault manifest) into `schema`."""
+    """Write every raw table of the contract (and the fault manifest) into `schema`.
+    `progress` gets a line per stage and table; `on_table` each raw table's name and rows
+    as soon as it is written (from the writer's thread on a clean load)."""
     with reuse_freed_memory():
-        return _generate(config, con, schema, progress)
+        return _generate(config, con, schema, progress, on_table)
 
 
 def _generate(config: DemoConfig, con: duckdb.DuckDBPyConnection, schema: str,
-              progress: Callable[[str], None] | None) -> GenerationSummary:
+              progress: Callable[[str], None] | None,
+              on_table: Callable[[str, int], None] | None) -> GenerationSummary:
     """The stages in order, each taking the results of earlier ones as arguments:
     calendar -> org -> rep months (of the history and of the months before it) -> deals
     (with their accounts, owners over time and exchange rates) -> leads -> activities ->
@@ -54,7 +58,7 @@ def _generate(config: DemoConfig, con: duckdb.DuckDBPyConnection, schema: str,
         f"line items: {len(deals.li_opp):,} rows")
     say(f"leads: {len(leads.created):,} rows, accounts: {deals.accounts.n:,} rows")
     ids = tables.Ids(org, deals)
-    with Writer(con, schema, config, random_stream(config, 10), say) as writer:
+    with Writer(con, schema, config, random_stream(config, 10), say, on_table) as writer:
         writer.submit(lambda: tables.user_table(org, ids))
         writer.submit(lambda: tables.user_role_table(org))
         writer.submit(lambda: tables.product_2_table(cal, deals))

@@ -33,10 +33,12 @@ class Writer:
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, schema: str, config: DemoConfig,
-                 rng: np.random.Generator, say: Callable[[str], None]):
+                 rng: np.random.Generator, say: Callable[[str], None],
+                 on_table: Callable[[str, int], None] | None = None):
         self.schema = schema
         self.config = config
         self.say = say
+        self.on_table = on_table or (lambda name, rows: None)
         self.counts: dict[str, int] = {}
         self.loads = Loads.after(config.end_date)
         self.executor = None if config.dirty else ThreadPoolExecutor(1, thread_name_prefix="salesperf-demo-writer")
@@ -71,6 +73,7 @@ class Writer:
             self.injector.write(table)
         self.counts[table.name] = self.scalar(f"select count(*) from {self.name(table.name)}")
         self.say(f"{table.name}: {self.counts[table.name]:,} rows")
+        self.on_table(table.name, self.counts[table.name])
 
     def finish(self) -> dict[str, int]:
         """Wait for every table, then write the fault manifest (empty for a clean load)."""
