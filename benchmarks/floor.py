@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import jinja2
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -71,10 +73,19 @@ def project_vars() -> dict[str, Any]:
 
 
 def profile_settings() -> dict[str, Any]:
-    """DuckDB settings of the project's duckdb output: its threads and its `settings` map."""
+    """DuckDB settings of the project's duckdb output (its `settings` map, rendered as dbt
+    renders it: env_var() with its default), so that the floor runs in the memory the
+    project's build gets. dbt's threads are how many models run at once, not DuckDB's."""
     profiles = yaml.safe_load((PROFILES_DIR / "profiles.yml").read_text())
-    output = profiles["salesperf"]["outputs"]["duckdb"]
-    return {**({"threads": output["threads"]} if "threads" in output else {}), **output.get("settings", {})}
+    settings = profiles["salesperf"]["outputs"]["duckdb"].get("settings", {})
+    return {name: _rendered(value) for name, value in settings.items()}
+
+
+def _rendered(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(value)
+    return template.render(env_var=lambda name, default=None: os.environ.get(name, default))
 
 
 def sql_value(value: Any) -> str:
