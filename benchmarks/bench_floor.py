@@ -57,8 +57,12 @@ def run_child(task: dict[str, object]) -> Step:
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
-    return Step(str(task["name"]), seconds, usage.ru_utime + usage.ru_stime,
+    step = Step(str(task["name"]), seconds, usage.ru_utime + usage.ru_stime,
                 usage.ru_maxrss / 1024**2, child.returncode == 0)  # KiB on Linux
+    # each step as it ends: at a million deals the whole benchmark takes most of an hour
+    print(f"  {step.name}: {step.seconds:.1f} s, {step.cpu_seconds:.1f} CPU s, {step.peak_gib:.2f} GiB at peak"
+          f"{'' if step.ok else ', FAILED'}", flush=True)
+    return step
 
 
 def child_main(task: dict[str, object]) -> int:
