@@ -49,11 +49,7 @@ typed as (
         {{ clean_text('call_duration_in_seconds') }} as call_duration_in_seconds_raw,
         {{ clean_text('activity_date') }} as activity_date_raw,
         {{ clean_text('created_date') }} as created_date_raw,
-        {{ clean_text('last_modified_date') }} as last_modified_date_raw,
-        {{ raw_values([
-            'id', 'owner_id', 'who_id', 'what_id', 'type', 'activity_date', 'created_date',
-            'is_deleted', 'call_duration_in_seconds', 'last_modified_date',
-        ]) }} as raw_values
+        {{ clean_text('last_modified_date') }} as last_modified_date_raw
 
     from source
 
@@ -81,12 +77,41 @@ classified as (
 
 ),
 
-final as (
+dispositioned as (
 
     select
         *,
         {{ row_disposition() }} as row_disposition
     from classified
+
+),
+
+quarantined_raw_values as (
+
+    -- what the CRM sent, for the rows the quarantine mart shows: built for every one of
+    -- millions of activities, this string cost a third of the model
+    select
+        _source_row,
+        {{ raw_values([
+            'id', 'owner_id', 'who_id', 'what_id', 'type', 'activity_date', 'created_date',
+            'is_deleted', 'call_duration_in_seconds', 'last_modified_date',
+        ]) }} as raw_values
+    from source
+    where _source_row in (
+        select _source_row from dispositioned
+        where row_disposition = 'quarantined'
+    )
+
+),
+
+final as (
+
+    select
+        dispositioned.*,
+        quarantined_raw_values.raw_values
+    from dispositioned
+    left join quarantined_raw_values
+        on dispositioned._source_row = quarantined_raw_values._source_row
 
 )
 
