@@ -31,3 +31,14 @@
         end as {{ dbt.type_numeric() }}
     )
 {%- endmacro %}
+
+{% macro spark__parse_number(expression) -%}
+    {#- Only text shaped like a number reaches the cast: Spark would also read '1.5d' or
+        'Infinity'. try_cast gives null for one too large for decimal(28,6), as in duckdb,
+        with ANSI mode on or off. -#}
+    {%- set text = clean_text(expression) -%}
+    case
+        when {{ text }} rlike '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]{1,4})?$'
+            then try_cast({{ text }} as {{ dbt.type_numeric() }})
+    end
+{%- endmacro %}

@@ -42,17 +42,9 @@
         server's TimeZone setting and move wall-clock times in a daylight-saving gap), and
         two-digit years follow duckdb's strptime: 69-99 are 19xx, 00-68 are 20xx. -#}
     {%- set text = clean_text(expression) -%}
-    {%- set leap_year = "(?!0000)([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)" -%}
-    {%- set iso_date = "((?!0000)[0-9]{4}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])"
-        ~ "|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|" ~ leap_year ~ "-02-29)" -%}
-    {%- set iso_time = "[ T](([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?|24:00(:00([.]0+)?)?)" -%}
-    {%- set offset = "(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)" -%}
-    {%- set month_day = "((0?[13578]|1[02])/(0?[1-9]|[12][0-9]|3[01])|(0?[469]|11)/(0?[1-9]|[12][0-9]|30)"
-        ~ "|0?2/(0?[1-9]|1[0-9]|2[0-8]))" -%}
-    {%- set us_date = "(" ~ month_day ~ "/((?!0000)[0-9]{4}|[0-9]{2})|0?2/29/(" ~ leap_year
-        ~ "|[02468][048]|[13579][26]))" -%}
-    {%- set clock_12 = " (0?[1-9]|1[0-2]):[0-5]?[0-9] [AaPp][Mm]" -%}
-    {%- set clock_24 = " ([01]?[0-9]|2[0-3]):[0-5]?[0-9]:[0-5]?[0-9]" -%}
+    {%- set shapes = timestamp_text_shapes() -%}
+    {%- set iso_date, iso_time, offset = shapes.iso_date, shapes.iso_time, shapes.offset -%}
+    {%- set us_date, clock_12, clock_24 = shapes.us_date, shapes.clock_12, shapes.clock_24 -%}
     {#- parts of a US shape: M/D/Y[ h:m[:s][ AM]] -#}
     {%- set us_day = "split_part(" ~ text ~ ", ' ', 1)" -%}
     {%- set us_year = "split_part(" ~ us_day ~ ", '/', 3)" -%}
@@ -90,5 +82,69 @@
             + {{ us_minutes_seconds }}
         when {{ text }} ~ '^{{ us_date }}$'
             then cast({{ us_date_value }} as timestamp)
+    end
+{%- endmacro %}
+
+{% macro spark__parse_timestamp(expression) -%}
+    {#- Spark's cast reads too much ('2026' is a timestamp) and its formats too little (no
+        24:00, hours of one digit): as on PostgreSQL each shape is checked against the
+        calendar first, then the timestamp is put together from its parts (a date, then an
+        interval of hours, minutes and seconds, less the UTC offset), with the same
+        two-digit years. Every part is checked before it is converted, so nothing fails
+        even with ANSI mode on. -#}
+    {%- set shapes = timestamp_text_shapes() -%}
+    {%- set text = clean_text(expression) -%}
+    {%- set iso_clock = "regexp_extract(" ~ text ~ ", '^.{10}[ T]([0-9]{1,2}):([0-9]{2}):?([0-9]{2}([.][0-9]+)?)?', " -%}
+    {%- set iso_offset = "regexp_extract(" ~ text ~ ", '([+-])([0-9]{2}):?([0-9]{2})?$', " -%}
+    {%- set iso_value -%}
+        cast(to_date(substr({{ text }}, 1, 10)) as timestamp) + make_interval(
+            0, 0, 0, 0,
+            cast(coalesce(nullif({{ iso_clock }}1), ''), '0') as int),
+            cast(coalesce(nullif({{ iso_clock }}2), ''), '0') as int),
+            cast(coalesce(nullif({{ iso_clock }}3), ''), '0') as decimal(18, 6))
+        )
+    {%- endset -%}
+    {%- set us_day = "split_part(" ~ text ~ ", ' ', 1)" -%}
+    {%- set us_year = "split_part(" ~ us_day ~ ", '/', 3)" -%}
+    {%- set us_clock = "split_part(" ~ text ~ ", ' ', 2)" -%}
+    {%- set us_date_value -%}
+        cast(make_date(
+            cast({{ us_year }} as int) + case
+                when length({{ us_year }}) = 4 then 0
+                when cast({{ us_year }} as int) >= 69 then 1900
+                else 2000
+            end,
+            cast(split_part({{ us_day }}, '/', 1) as int),
+            cast(split_part({{ us_day }}, '/', 2) as int)
+        ) as timestamp)
+    {%- endset -%}
+    {%- set us_minutes = "cast(split_part(" ~ us_clock ~ ", ':', 2) as int)" -%}
+    {%- set us_seconds = "cast(coalesce(nullif(split_part(" ~ us_clock ~ ", ':', 3), ''), '0') as int)" -%}
+    case
+        when {{ text }} rlike '^{{ shapes.iso_date }}{{ shapes.iso_time }}{{ shapes.offset }}$'
+            then {{ iso_value }} - make_interval(
+                0, 0, 0, 0,
+                case when {{ iso_offset }}1) = '-' then -1 else 1 end
+                * cast(coalesce(nullif({{ iso_offset }}2), ''), '0') as int),
+                case when {{ iso_offset }}1) = '-' then -1 else 1 end
+                * cast(coalesce(nullif({{ iso_offset }}3), ''), '0') as int),
+                0
+            )
+        when {{ text }} rlike '^{{ shapes.iso_date }}({{ shapes.iso_time }})?$'
+            then {{ iso_value }}
+        when {{ text }} rlike '^{{ shapes.us_date }}{{ shapes.clock_12 }}$'
+            then {{ us_date_value }} + make_interval(
+                0, 0, 0, 0,
+                cast(split_part({{ us_clock }}, ':', 1) as int) % 12
+                + case when upper(split_part({{ text }}, ' ', 3)) = 'PM' then 12 else 0 end,
+                {{ us_minutes }},
+                0
+            )
+        when {{ text }} rlike '^{{ shapes.us_date }}{{ shapes.clock_24 }}$' and length({{ us_year }}) = 4
+            then {{ us_date_value }} + make_interval(
+                0, 0, 0, 0, cast(split_part({{ us_clock }}, ':', 1) as int), {{ us_minutes }}, {{ us_seconds }}
+            )
+        when {{ text }} rlike '^{{ shapes.us_date }}$'
+            then {{ us_date_value }}
     end
 {%- endmacro %}

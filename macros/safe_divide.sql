@@ -8,9 +8,5 @@
 {%- endmacro %}
 
 {% macro default__safe_divide(numerator, denominator) -%}
-    cast({{ numerator }} as double precision) / nullif({{ denominator }}, 0)
-{%- endmacro %}
-
-{% macro spark__safe_divide(numerator, denominator) -%}
-    cast({{ numerator }} as double) / nullif({{ denominator }}, 0)
+    cast({{ numerator }} as {{ type_double() }}) / nullif({{ denominator }}, 0)
 {%- endmacro %}

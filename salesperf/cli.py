@@ -47,10 +47,11 @@ def _warehouse_arg(parser: argparse.ArgumentParser, raw_schema: bool = True) -> 
 def _target_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--target",
-        choices=("duckdb", "postgres"),
+        choices=("duckdb", "postgres", "spark"),
         default="duckdb",
-        help="the warehouse: the DuckDB file, or PostgreSQL as the POSTGRES_* variables say"
-        " (raw tables are then made in a scratch DuckDB and copied there) (default: %(default)s)",
+        help="the warehouse: the DuckDB file, PostgreSQL as the POSTGRES_* variables say, or Spark as the"
+        " profile's spark target opens it (raw tables are then made in a scratch DuckDB and copied there)"
+        " (default: %(default)s)",
     )
 
 
@@ -63,7 +64,11 @@ def _warehouse(args: argparse.Namespace) -> Warehouse:
 @contextmanager
 def _taking_turns(warehouse: Warehouse) -> Iterator[None]:
     """Loads and runs on one warehouse take turns: rows landed while a run builds its copy
-    would be lost when the copy is published."""
+    would be lost when the copy is published. Spark publishes no copy, and its embedded
+    metastore lets one process in at a time."""
+    if not warehouse.publishes:
+        yield
+        return
     with warehouse.publication().exclusive():
         yield
 
@@ -205,6 +210,10 @@ def _dbt_args(args: argparse.Namespace) -> list[str]:
 def _scheduled_run(args: argparse.Namespace, freshness: bool, validation: bool, reports: bool) -> int:
     from salesperf.scheduled_run import RunOptions, scheduled_run
 
+    if not _warehouse(args).publishes:
+        _say(f"error: the scheduled run publishes a tested work copy, which --target {args.target} does not"
+             f" make; build it with: salesperf build --target {args.target}")
+        return 4
     options = RunOptions(_warehouse(args), dbt_args=list(args.dbt_args), freshness=freshness,
                          validation=validation, reports=reports)
     return int(scheduled_run(options, _say))
@@ -217,8 +226,21 @@ def _run(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     """Built and tested in a work copy (shadow schemas on PostgreSQL), published only when
-    every test passed."""
-    return _scheduled_run(args, freshness=False, validation=False, reports=False)
+    every test passed; built in place where the warehouse publishes no copy (Spark)."""
+    warehouse = _warehouse(args)
+    if warehouse.publishes:
+        return _scheduled_run(args, freshness=False, validation=False, reports=False)
+    from salesperf.dbt_build import build
+
+    problem = warehouse.unreachable(DEFAULT_RAW_SCHEMA)
+    if problem:
+        _say(f"error: {problem}")
+        return 4
+    _say(f"dbt build on {warehouse.describe()}")
+    summary = build(_dbt_args(args))
+    for line in summary.lines():
+        _say(f"  {line}")
+    return 0 if summary.success else 1
 
 
 def _maven(args: argparse.Namespace) -> int:
@@ -269,7 +291,8 @@ def _diff(args: argparse.Namespace) -> int:
     from salesperf import metric_diff
 
     if not _warehouse(args).can_diff:
-        print("error: the metric diff builds two DuckDB copies of the raw warehouse; --target postgres is not supported",
+        print(f"error: the metric diff builds two DuckDB copies of the raw warehouse; --target {args.target}"
+              " is not supported",
               file=sys.stderr)
         return 2
     watched = [name.strip() for name in (args.fail_on_change or "").split(",") if name.strip()]
@@ -350,8 +373,8 @@ def _freshness(args: argparse.Namespace) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     status = _generate(args)
-    if status:
-        return status
+    if status or not _warehouse(args).publishes:
+        return status or _build(args)
     # checked, not enforced: a demo generated for a past --end-date was "loaded" then
     _freshness(args)
     _say("")

@@ -13,6 +13,7 @@ REPORTS_OUT = PROJECT_ROOT / "reports" / "output"
 
 DEFAULT_RAW_SCHEMA = "raw"
 DEFAULT_DUCKDB_FILE = "warehouse.duckdb"
+DEFAULT_SPARK_WAREHOUSE = "spark-warehouse"
 
 # Columns every loaded raw table carries so that "the row loaded last" is decidable
 # when two versions of a record share last_modified_date (see DECISIONLOG.md).
@@ -27,4 +28,11 @@ def duckdb_path() -> Path:
     sides always open the same file.
     """
     path = Path(os.environ.get("DUCKDB_PATH", DEFAULT_DUCKDB_FILE))
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def spark_warehouse_dir() -> Path:
+    """The spark target's folder of tables and metastore: $SPARK_WAREHOUSE_DIR, relative
+    paths taken from the project root as profiles.yml takes them when dbt runs there."""
+    path = Path(os.environ.get("SPARK_WAREHOUSE_DIR", DEFAULT_SPARK_WAREHOUSE))
     return path if path.is_absolute() else PROJECT_ROOT / path

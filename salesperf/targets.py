@@ -1,15 +1,17 @@
-"""The warehouse a command works on: the embedded DuckDB file, or a PostgreSQL database as
-the POSTGRES_* variables name it. Commands ask this object where raw tables are written,
+"""The warehouse a command works on: the embedded DuckDB file, a PostgreSQL database as
+the POSTGRES_* variables name it, or Spark as the profile's spark target starts it. Commands ask this object where raw tables are written,
 how they reach the warehouse, how a run publishes and what dbt is told, instead of each
 branching on the target.
 
 Raw tables are always shaped in DuckDB (typed for demo data, text for loads): in the
 warehouse file itself, or for PostgreSQL in a scratch DuckDB file that is then copied over
-in one transaction (a file, not memory: a large demo would not fit).
+in one transaction (a file, not memory: a large demo would not fit), or for Spark in the same
+kind of scratch file, then written into Spark tables.
 """
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +25,15 @@ from salesperf.settings import duckdb_path
 from salesperf.warehouse import WarehouseError, connect
 
 
+@contextmanager
+def scratch_duckdb() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB file in a temporary folder, deleted after: where raw tables are shaped
+    before they are copied to a warehouse that is not DuckDB."""
+    with tempfile.TemporaryDirectory(prefix="salesperf-raw-") as scratch:
+        with connect(Path(scratch) / "salesperf_scratch.duckdb") as con:
+            yield con
+
+
 @dataclass
 class DuckDbWarehouse:
     """The embedded warehouse file: raw tables, the dbt build and the published marts."""
@@ -32,6 +43,7 @@ class DuckDbWarehouse:
     can_append = True  # a later load adds rows beside the stored ones
     can_diff = True  # the metric diff builds two copies of the file
     copies_raw = False  # raw tables are written in place
+    publishes = True  # a run builds a work copy and publishes it when every test passed
 
     def describe(self) -> str:
         return str(self.path)
@@ -64,6 +76,7 @@ class PostgresWarehouse:
     can_append = False  # a load into PostgreSQL replaces the tables it has files for
     can_diff = False
     copies_raw = True  # raw tables are made in a scratch DuckDB, then copied
+    publishes = True  # a run builds shadow schemas and swaps them in
 
     def describe(self) -> str:
         from salesperf.postgres import describe
@@ -100,11 +113,8 @@ class PostgresWarehouse:
         except psycopg2.Error as exc:
             raise WarehouseError(f"cannot reach {self.describe()}: {str(exc).strip()}") from exc
 
-    @contextmanager
-    def raw_duckdb(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with tempfile.TemporaryDirectory(prefix="salesperf-raw-") as scratch:
-            with connect(Path(scratch) / "salesperf_scratch.duckdb") as con:
-                yield con
+    def raw_duckdb(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+        return scratch_duckdb()
 
     def land(self, con: duckdb.DuckDBPyConnection, schema: str, tables: list[str] | None = None) -> str | None:
         """Copy the scratch raw tables into PostgreSQL in one transaction; why not, if it failed."""
@@ -119,11 +129,55 @@ class PostgresWarehouse:
         return None
 
 
-Warehouse = DuckDbWarehouse | PostgresWarehouse
+@dataclass
+class SparkWarehouse:
+    """Spark as the profile's spark target opens it (a local session by default): raw tables
+    copied from a scratch DuckDB, the project built there by dbt in place. There is no
+    work copy to publish: a build writes the schemas BI reads, as dbt does on its own."""
+
+    can_append = False  # a load into Spark replaces the tables it has files for
+    can_diff = False
+    copies_raw = True
+    publishes = False
+
+    def describe(self) -> str:
+        from salesperf.settings import spark_warehouse_dir
+
+        return f"Spark (warehouse {spark_warehouse_dir()})"
+
+    def dbt_args(self) -> list[str]:
+        return ["--target", "spark"]
+
+    def unreachable(self, schema: str) -> str | None:
+        """Why Spark cannot start, checked before any long work; None when it can."""
+        from salesperf.spark import JAVA_HINT, java_available
+
+        return None if java_available() else JAVA_HINT
+
+    def stored_rows(self, schema: str) -> dict[str, int] | None:
+        return None  # every table the load has a file for is replaced
+
+    def raw_duckdb(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+        return scratch_duckdb()
+
+    def land(self, con: duckdb.DuckDBPyConnection, schema: str, tables: list[str] | None = None) -> str | None:
+        """Write the scratch raw tables into Spark; why not, if it failed."""
+        from salesperf.spark import copy_schema
+
+        try:
+            copy_schema(con, schema, tables=tables)
+        except Exception as exc:  # noqa: BLE001 - py4j and Spark raise their own types; the message says it
+            return f"copying the raw tables to {self.describe()} failed: {str(exc).strip().splitlines()[0]}"
+        return None
+
+
+Warehouse = DuckDbWarehouse | PostgresWarehouse | SparkWarehouse
 
 
 def warehouse_for(target: str, duckdb_file: Path | None = None) -> Warehouse:
     """The warehouse of a command's --target and --duckdb options."""
     if target == "postgres":
         return PostgresWarehouse()
+    if target == "spark":
+        return SparkWarehouse()
     return DuckDbWarehouse(duckdb_file or duckdb_path())

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.python.apt import AptInstallFailed, apt_get_install, can_install
 
 APT_PACKAGES = ("chromium", "chromium-driver")
 # Debian's real binary first: /usr/bin/chromium is a shell wrapper around it that adds nothing
@@ -62,23 +62,11 @@ def find_chromium() -> Chromium | None:
     return Chromium(browser, driver) if browser and driver else None
 
 
-def can_install() -> bool:
-    return os.geteuid() == 0 and shutil.which("apt-get") is not None
-
-
 def install_chromium(say: Callable[[str], None] = print) -> None:
-    """`apt-get install chromium chromium-driver` (root only); says what it does and how long it took."""
-    say(f"Installing {' and '.join(APT_PACKAGES)} with apt-get for the browser tests (once)...")
-    started = time.monotonic()
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *APT_PACKAGES]):
-        done = subprocess.run(command, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise ChromiumNotInstalled(
-                f"`{' '.join(command)}` failed ({done.returncode}):\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
-                f"\n{INSTALL_HINT}"
-            )
-    say(f"Installed {' and '.join(APT_PACKAGES)} in {time.monotonic() - started:.0f} s.")
+    try:
+        apt_get_install(APT_PACKAGES, "the browser tests", say)
+    except AptInstallFailed as exc:
+        raise ChromiumNotInstalled(f"{exc}\n{INSTALL_HINT}") from exc
 
 
 def ensure_chromium(say: Callable[[str], None] = print) -> Chromium:

@@ -10,14 +10,12 @@ normalised (Decimal or float, numeric scale, timestamp objects).
 from __future__ import annotations
 
 import csv
-import math
 import os
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal, localcontext
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +30,19 @@ from salesperf.demo import DemoConfig, generate
 from salesperf.loader import load_csv_folder
 from salesperf.postgres import copy_schema
 from salesperf.warehouse import connect
-from tests.python.helpers import BUILD_COLUMNS, SMALL_DEMO, SMALL_DEMO_AS_OF
+from tests.python.engine_comparison import (
+    COMPARED_SCHEMAS,
+    ODD_NUMBERS,
+    ODD_TIMESTAMPS,
+    Contents,
+    Reader,
+    compare,
+    differences,
+    duckdb_reader,
+    normalise,
+    relations,
+)
+from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
 from tests.python.postgres_server import (
     INSTALL_HINT,
     PostgresNotInstalled,
@@ -41,12 +51,8 @@ from tests.python.postgres_server import (
     start_server,
 )
 
-COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
 # The id the PostgreSQL builds of the demo pass, shaped as a scheduled run's.
 POSTGRES_BUILD_ID = "20261202T051500Z-1a2b3c4d"
-DECIMALS = Decimal("0.000001")
-
-Row = tuple[str | None, ...]
 
 
 # --- the server and the builds ------------------------------------------------------------
@@ -138,63 +144,10 @@ def postgres_el_dirty_demo(
     return PostgresBuild(postgres_server, "el_dirty_demo", summary)
 
 
-# --- comparing relations ------------------------------------------------------------------
+# --- reading PostgreSQL ---------------------------------------------------------------
 
 
-def normalise(value: object) -> str | None:
-    """One engine-neutral text per value: numbers at six decimals (Decimal, float and int
-    alike), timestamps as ISO text in UTC, booleans as true/false."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, int | float | Decimal):
-        with localcontext() as context:
-            context.prec = 60
-            number = Decimal(str(value)).quantize(DECIMALS)
-        return str(number if number != 0 else Decimal(0).quantize(DECIMALS))
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
-        return value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return normalise(value.total_seconds())
-    return str(value)
-
-
-def sort_key(row: Row) -> tuple[tuple[bool, str], ...]:
-    return tuple((value is not None, value or "") for value in row)
-
-
-@dataclass
-class Contents:
-    columns: list[str]
-    rows: list[Row]
-
-
-def _contents(execute: Callable[[str], tuple[list[str], list[tuple[Any, ...]]]], relation: str) -> Contents:
-    """The rows of a relation, normalised, without the columns that say which build wrote a
-    mart: each engine's is another build (test_marts_say_which_build_wrote_them checks them)."""
-    columns, rows = execute(f"select * from {relation}")
-    kept = [i for i, column in enumerate(columns) if column not in BUILD_COLUMNS]
-    normalised = sorted((tuple(normalise(row[i]) for i in kept) for row in rows), key=sort_key)
-    return Contents([columns[i] for i in kept], normalised)
-
-
-def duckdb_reader(path: Path) -> Callable[[str], tuple[list[str], list[tuple[Any, ...]]]]:
-    def execute(sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-        with duckdb.connect(str(path)) as con:
-            cursor = con.execute(sql)
-            return [d[0] for d in cursor.description], cursor.fetchall()
-
-    return execute
-
-
-def postgres_reader(built: PostgresBuild) -> Callable[[str], tuple[list[str], list[tuple[Any, ...]]]]:
+def postgres_reader(built: PostgresBuild) -> Reader:
     def execute(sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         pg = built.connect()
         try:
@@ -205,47 +158,6 @@ def postgres_reader(built: PostgresBuild) -> Callable[[str], tuple[list[str], li
             pg.close()
 
     return execute
-
-
-def relations(execute: Callable[[str], tuple[list[str], list[tuple[Any, ...]]]], schemas: tuple[str, ...]) -> set[str]:
-    listed = ", ".join(f"'{schema}'" for schema in schemas)
-    _, rows = execute(
-        f"select table_schema, table_name from information_schema.tables where table_schema in ({listed})"
-    )
-    return {f'{schema}."{name}"' for schema, name in rows}
-
-
-def differences(duck: Contents, pg: Contents, limit: int = 3) -> str | None:
-    """None when both hold the same columns and rows, else what differs, briefly."""
-    if duck.columns != pg.columns:
-        return f"columns differ: duckdb {duck.columns}, postgres {pg.columns}"
-    if duck.rows == pg.rows:
-        return None
-    only_duck = list((Counter(duck.rows) - Counter(pg.rows)).elements())
-    only_pg = list((Counter(pg.rows) - Counter(duck.rows)).elements())
-    return (
-        f"{len(duck.rows)} rows on duckdb, {len(pg.rows)} on postgres;"
-        f" {len(only_duck)} only on duckdb, e.g. {sorted(only_duck, key=sort_key)[:limit]};"
-        f" {len(only_pg)} only on postgres, e.g. {sorted(only_pg, key=sort_key)[:limit]}"
-    )
-
-
-@dataclass
-class Comparison:
-    differences: dict[str, str]  # relation -> what differs
-    rows: dict[str, int]  # relation -> rows on duckdb
-
-
-def compare(duckdb_path: Path, built: PostgresBuild, names: set[str]) -> Comparison:
-    duck, pg = duckdb_reader(duckdb_path), postgres_reader(built)
-    result = Comparison({}, {})
-    for relation in sorted(names):
-        on_duckdb = _contents(duck, relation)
-        result.rows[relation] = len(on_duckdb.rows)
-        difference = differences(on_duckdb, _contents(pg, relation))
-        if difference:
-            result.differences[relation] = difference
-    return result
 
 
 # --- the tests ----------------------------------------------------------------------------
@@ -281,7 +193,7 @@ def test_the_copy_keeps_every_raw_row_and_value(
         names = relations(duckdb_reader(path), ("raw",))
         assert names == relations(postgres_reader(built), ("raw",))
         assert len(names) == len(RAW_TABLES) + 1  # with the demo's fault manifest
-        comparison = compare(path, built, names)
+        comparison = compare(path, postgres_reader(built), names)
         assert comparison.differences == {}
         assert comparison.rows['raw."opportunity"'] > 100
 
@@ -307,7 +219,7 @@ def test_every_staging_intermediate_and_mart_relation_matches_duckdb(
     names = relations(duckdb_reader(path), COMPARED_SCHEMAS)
     assert names == relations(postgres_reader(postgres_demo), COMPARED_SCHEMAS)
     assert {name.split(".")[0] for name in names} == set(COMPARED_SCHEMAS)
-    comparison = compare(path, postgres_demo, names)
+    comparison = compare(path, postgres_reader(postgres_demo), names)
     assert comparison.differences == {}
     assert sum(comparison.rows.values()) > 50_000  # not a comparison of empty relations
 
@@ -345,76 +257,9 @@ def test_dirty_demo_quarantine_and_reconciliation_match_duckdb(
     postgres_dirty_demo: PostgresBuild, built_dirty_demo: tuple[Path, BuildSummary]
 ) -> None:
     path, _ = built_dirty_demo
-    comparison = compare(path, postgres_dirty_demo, {'marts."crm_load_reconciliation"', 'marts."crm_quarantine"'})
+    comparison = compare(path, postgres_reader(postgres_dirty_demo), {'marts."crm_load_reconciliation"', 'marts."crm_quarantine"'})
     assert comparison.differences == {}
     assert comparison.rows['marts."crm_quarantine"'] > 0
-
-
-# Text as CSV exports write it, with what staging must read from it (the reporting time
-# zone is UTC). Each engine parses with its own functions; both must agree, and nothing
-# unreadable may stop a build: null instead, as the macros promise.
-ODD_TIMESTAMPS: list[tuple[str, str | None]] = [
-    ("2026-02-23 20:55:00", "2026-02-23 20:55:00"),
-    ("2026-02-23T20:55:00Z", "2026-02-23 20:55:00"),
-    ("2026-02-23 20:55:00+02:00", "2026-02-23 18:55:00"),
-    ("2026-02-23T20:55:00+02", "2026-02-23 18:55:00"),
-    ("2026-02-23 20:55:00-0530", "2026-02-24 02:25:00"),
-    ("2026-02-23T20:55", "2026-02-23 20:55:00"),
-    ("2026-02-23 1:02:03", "2026-02-23 01:02:03"),
-    ("2026-02-23 20:55:00.5", "2026-02-23 20:55:00.500000"),
-    ("2026-01-01 24:00:00", "2026-01-02 00:00:00"),
-    ("2024-02-29", "2024-02-29 00:00:00"),
-    ("02/23/26 08:55 PM", "2026-02-23 20:55:00"),
-    ("2/3/26 9:05 am", "2026-02-03 09:05:00"),
-    ("02/23/26 12:55 AM", "2026-02-23 00:55:00"),
-    ("02/23/2026 08:55 PM", "2026-02-23 20:55:00"),
-    ("02/23/2026 20:55:00", "2026-02-23 20:55:00"),
-    ("02/23/2026 9:5:0", "2026-02-23 09:05:00"),
-    ("03/08/26 02:30 AM", "2026-03-08 02:30:00"),  # a daylight-saving gap in New York
-    ("02/29/24", "2024-02-29 00:00:00"),
-    ("02/23/68", "2068-02-23 00:00:00"),
-    ("02/23/69", "1969-02-23 00:00:00"),
-    ("3/8/2026", "2026-03-08 00:00:00"),
-    ("2026-02-30", None),
-    ("2026-02-29", None),
-    ("2026-13-01", None),
-    ("2026-01-00", None),
-    ("2026-01-01 23:60:00", None),
-    ("2026-01-01 25:00:00", None),
-    ("2026-02-30T10:00:00Z", None),
-    ("02/30/26", None),
-    ("02/29/26", None),
-    ("13/01/26 10:00 PM", None),
-    ("02/23/26 00:55 AM", None),
-    ("02/23/26 13:55 PM", None),
-    ("02/23/2026 24:00:00", None),
-    ("2026-2-3", None),
-    ("20260223", None),
-    ("2026-02-23 junk", None),
-    ("yesterday", None),
-    ("", None),
-]
-ODD_NUMBERS: list[tuple[str, str | None]] = [
-    ("12500", "12500"),
-    (" 12500.50 ", "12500.5"),
-    ("1.25e4", "12500"),
-    ("1E3", "1000"),
-    ("-5", "-5"),
-    ("-.5", "-0.5"),
-    (".5", "0.5"),
-    ("5.", "5"),
-    ("+7", "7"),
-    ("00012", "12"),
-    ("1.2345665", "1.234567"),
-    ("1e-7", "0"),
-    ("TBD", None),
-    ("$1,200", None),
-    ("NaN", None),
-    ("inf", None),
-    ("1e25", None),
-    ("9999999999999999999999.9999999", None),
-    ("", None),
-]
 
 
 def test_rows_without_load_order_are_numbered_and_decided_as_on_duckdb(
@@ -431,7 +276,7 @@ def test_rows_without_load_order_are_numbered_and_decided_as_on_duckdb(
     names = relations(duckdb_reader(path), ("staging", "intermediate"))
     assert names == relations(postgres_reader(postgres_el_dirty_demo), ("staging", "intermediate"))
     assert 'intermediate."int_crm_raw_rows_classified"' in names
-    comparison = compare(path, postgres_el_dirty_demo, names)
+    comparison = compare(path, postgres_reader(postgres_el_dirty_demo), names)
     assert comparison.differences == {}
     assert comparison.rows['intermediate."int_crm_raw_rows_classified"'] > 10_000
 
@@ -461,7 +306,7 @@ def test_odd_text_parses_the_same_on_both_engines(postgres_server: PostgresServe
     assert summary.success, "\n".join(summary.lines())
 
     built = PostgresBuild(postgres_server, "odd_text", summary)
-    assert compare(warehouse, built, {'staging."base_crm__products"'}).differences == {}
+    assert compare(warehouse, postgres_reader(built), {'staging."base_crm__products"'}).differences == {}
     _, rows = postgres_reader(built)("select product_id, unit_cost, last_modified_at_utc from staging.base_crm__products")
     parsed = {product_id: (normalise(cost), normalise(stamp)) for product_id, cost, stamp in rows}
     for i, (text, expected) in enumerate(ODD_TIMESTAMPS):

@@ -141,7 +141,9 @@ final as (
 
     select
         *,
-        seconds_in_stage / 86400.0 as days_in_stage
+        -- a double on every engine: a decimal division keeps another number of digits on each
+        -- (Spark rounds to seven), and the marts read days as doubles
+        cast(seconds_in_stage as {{ type_double() }}) / 86400 as days_in_stage
     from stays
 
 )

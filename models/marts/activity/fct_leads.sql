@@ -74,7 +74,7 @@ final as (
         ) }} as {{ dbt.type_bigint() }}) as response_seconds,
         cast({{ dbt.datediff(
             'leads_to_date.created_at', 'first_responses.first_response_at', 'second',
-        ) }} as double precision) / 60 as response_minutes,
+        ) }} as {{ type_double() }}) / 60 as response_minutes,
 
         -- booleans
         leads_to_date.is_converted_by_as_of as is_converted,

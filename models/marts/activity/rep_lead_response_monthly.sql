@@ -47,7 +47,7 @@ final as (
             as response_rate,
         {{ safe_divide('coalesce(monthly.leads_converted, 0)', 'monthly.leads_created') }}
             as conversion_rate,
-        cast(monthly.median_response_minutes as double precision) as median_response_minutes
+        cast(monthly.median_response_minutes as {{ type_double() }}) as median_response_minutes
 
     from rep_months
     left join monthly

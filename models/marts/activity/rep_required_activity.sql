@@ -134,8 +134,8 @@ deal_estimates as (
     select
         *,
         cast(ceil(
-            cast(remaining_quota * trailing_deals_won as double precision)
-            / nullif(cast(trailing_won_amount as double precision), 0)
+            cast(remaining_quota * trailing_deals_won as {{ type_double() }})
+            / nullif(cast(trailing_won_amount as {{ type_double() }}), 0)
         ) as {{ dbt.type_bigint() }}) as approximate_deals_needed
     from gathered
 
@@ -171,7 +171,7 @@ calls as (
             when deals_needed = 0 then 0
             when trailing_outbound_calls > 0 and trailing_deals_won > 0
                 then cast(ceil(
-                    cast(deals_needed * trailing_outbound_calls as double precision)
+                    cast(deals_needed * trailing_outbound_calls as {{ type_double() }})
                     / trailing_deals_won
                 ) as {{ dbt.type_bigint() }})
         end as calls_needed
@@ -204,7 +204,7 @@ final as (
         cast(calls_needed as {{ dbt.type_bigint() }}) as calls_needed,
         cast(working_days_left as {{ dbt.type_int() }}) as working_days_left,
         case
-            when calls_needed = 0 then cast(0 as double precision)
+            when calls_needed = 0 then cast(0 as {{ type_double() }})
             else {{ safe_divide('calls_needed', 'working_days_left') }}
         end as calls_needed_per_working_day,
 

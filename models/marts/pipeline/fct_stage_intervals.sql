@@ -29,7 +29,7 @@ final as (
         stays.stay_number,
         stays.stage_order,
         stays.seconds_in_stage,
-        cast(stays.days_in_stage as double precision) as days_in_stage,
+        cast(stays.days_in_stage as {{ type_double() }}) as days_in_stage,
 
         -- booleans
         stays.is_current,

@@ -57,8 +57,8 @@ final as (
         stage_name,
         stage_order,
         stays,
-        cast(avg_days_in_stage as double precision) as avg_days_in_stage,
-        cast(median_days_in_stage as double precision) as median_days_in_stage
+        cast(avg_days_in_stage as {{ type_double() }}) as avg_days_in_stage,
+        cast(median_days_in_stage as {{ type_double() }}) as median_days_in_stage
 
     from measures
 

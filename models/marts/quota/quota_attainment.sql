@@ -303,21 +303,21 @@ final as (
         case
             when period_state = 'current'
                 then {{ safe_divide(
-                    'cast(target_value as double precision) * working_days_elapsed',
+                    'cast(target_value as ' ~ type_double() ~ ') * working_days_elapsed',
                     'working_days_total',
                 ) }}
         end as expected_to_date,
         case
             when period_state = 'current'
                 then {{ safe_divide(
-                    'cast(actual_value as double precision) * working_days_total',
-                    'cast(target_value as double precision) * working_days_elapsed',
+                    'cast(actual_value as ' ~ type_double() ~ ') * working_days_total',
+                    'cast(target_value as ' ~ type_double() ~ ') * working_days_elapsed',
                 ) }}
         end as pace,
         case
             when period_state = 'current'
                 then {{ safe_divide(
-                    'cast(actual_value as double precision) * working_days_total',
+                    'cast(actual_value as ' ~ type_double() ~ ') * working_days_total',
                     'working_days_elapsed',
                 ) }}
         end as projected_value,

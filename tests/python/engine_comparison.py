@@ -1,0 +1,198 @@
+"""Comparing the relations a build wrote on DuckDB with those another engine's build wrote.
+
+Each engine's driver returns values in its own types (Decimal or float, numeric scale,
+timestamp objects, time zones): every value is normalised to one engine-neutral text
+first, and rows are compared as sorted lists. Used by the PostgreSQL and Spark tests.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal, localcontext
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from tests.python.helpers import BUILD_COLUMNS
+
+COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
+DECIMALS = Decimal("0.000001")
+
+Row = tuple[str | None, ...]
+# runs one query, returning its column names and rows
+Reader = Callable[[str], tuple[list[str], list[tuple[Any, ...]]]]
+
+
+def normalise(value: object) -> str | None:
+    """One engine-neutral text per value: numbers at six decimals (Decimal, float and int
+    alike), timestamps as ISO text in UTC, booleans as true/false."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, int | float | Decimal):
+        with localcontext() as context:
+            context.prec = 60
+            number = Decimal(str(value)).quantize(DECIMALS)
+        return str(number if number != 0 else Decimal(0).quantize(DECIMALS))
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return normalise(value.total_seconds())
+    return str(value)
+
+
+def sort_key(row: Row) -> tuple[tuple[bool, str], ...]:
+    return tuple((value is not None, value or "") for value in row)
+
+
+@dataclass
+class Contents:
+    columns: list[str]
+    rows: list[Row]
+
+
+def contents(execute: Reader, relation: str) -> Contents:
+    """The rows of a relation, normalised, without the columns that say which build wrote a
+    mart: each engine's is another build (test_marts_say_which_build_wrote_them checks them)."""
+    columns, rows = execute(f"select * from {relation}")
+    kept = [i for i, column in enumerate(columns) if column not in BUILD_COLUMNS]
+    normalised = sorted((tuple(normalise(row[i]) for i in kept) for row in rows), key=sort_key)
+    return Contents([columns[i] for i in kept], normalised)
+
+
+def duckdb_reader(path: Path) -> Reader:
+    def execute(sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        with duckdb.connect(str(path)) as con:
+            cursor = con.execute(sql)
+            return [d[0] for d in cursor.description], cursor.fetchall()
+
+    return execute
+
+
+def relations(execute: Reader, schemas: tuple[str, ...]) -> set[str]:
+    """The relations of `schemas` as `schema."name"`, from information_schema."""
+    listed = ", ".join(f"'{schema}'" for schema in schemas)
+    _, rows = execute(
+        f"select table_schema, table_name from information_schema.tables where table_schema in ({listed})"
+    )
+    return {f'{schema}."{name}"' for schema, name in rows}
+
+
+def differences(duck: Contents, other: Contents, engine: str = "postgres", limit: int = 3) -> str | None:
+    """None when both hold the same columns and rows, else what differs, briefly."""
+    if duck.columns != other.columns:
+        return f"columns differ: duckdb {duck.columns}, {engine} {other.columns}"
+    if duck.rows == other.rows:
+        return None
+    only_duck = list((Counter(duck.rows) - Counter(other.rows)).elements())
+    only_other = list((Counter(other.rows) - Counter(duck.rows)).elements())
+    return (
+        f"{len(duck.rows)} rows on duckdb, {len(other.rows)} on {engine};"
+        f" {len(only_duck)} only on duckdb, e.g. {sorted(only_duck, key=sort_key)[:limit]};"
+        f" {len(only_other)} only on {engine}, e.g. {sorted(only_other, key=sort_key)[:limit]}"
+    )
+
+
+@dataclass
+class Comparison:
+    differences: dict[str, str]  # relation -> what differs
+    rows: dict[str, int]  # relation -> rows on duckdb
+
+
+def compare(
+    duckdb_path: Path,
+    other: Reader,
+    names: set[str],
+    engine: str = "postgres",
+    other_relation: Callable[[str], str] = lambda name: name,
+) -> Comparison:
+    """Each relation (named as DuckDB names it) read on DuckDB and on the other engine, where
+    `other_relation` gives its name there."""
+    duck = duckdb_reader(duckdb_path)
+    result = Comparison({}, {})
+    for relation in sorted(names):
+        on_duckdb = contents(duck, relation)
+        result.rows[relation] = len(on_duckdb.rows)
+        difference = differences(on_duckdb, contents(other, other_relation(relation)), engine)
+        if difference:
+            result.differences[relation] = difference
+    return result
+
+
+# Text as CSV exports write it, with what staging must read from it (the reporting time
+# zone is UTC). Each engine parses with its own functions; both must agree, and nothing
+# unreadable may stop a build: null instead, as the macros promise.
+ODD_TIMESTAMPS: list[tuple[str, str | None]] = [
+    ("2026-02-23 20:55:00", "2026-02-23 20:55:00"),
+    ("2026-02-23T20:55:00Z", "2026-02-23 20:55:00"),
+    ("2026-02-23 20:55:00+02:00", "2026-02-23 18:55:00"),
+    ("2026-02-23T20:55:00+02", "2026-02-23 18:55:00"),
+    ("2026-02-23 20:55:00-0530", "2026-02-24 02:25:00"),
+    ("2026-02-23T20:55", "2026-02-23 20:55:00"),
+    ("2026-02-23 1:02:03", "2026-02-23 01:02:03"),
+    ("2026-02-23 20:55:00.5", "2026-02-23 20:55:00.500000"),
+    ("2026-01-01 24:00:00", "2026-01-02 00:00:00"),
+    ("2024-02-29", "2024-02-29 00:00:00"),
+    ("02/23/26 08:55 PM", "2026-02-23 20:55:00"),
+    ("2/3/26 9:05 am", "2026-02-03 09:05:00"),
+    ("02/23/26 12:55 AM", "2026-02-23 00:55:00"),
+    ("02/23/2026 08:55 PM", "2026-02-23 20:55:00"),
+    ("02/23/2026 20:55:00", "2026-02-23 20:55:00"),
+    ("02/23/2026 9:5:0", "2026-02-23 09:05:00"),
+    ("03/08/26 02:30 AM", "2026-03-08 02:30:00"),  # a daylight-saving gap in New York
+    ("02/29/24", "2024-02-29 00:00:00"),
+    ("02/23/68", "2068-02-23 00:00:00"),
+    ("02/23/69", "1969-02-23 00:00:00"),
+    ("3/8/2026", "2026-03-08 00:00:00"),
+    ("2026-02-30", None),
+    ("2026-02-29", None),
+    ("2026-13-01", None),
+    ("2026-01-00", None),
+    ("2026-01-01 23:60:00", None),
+    ("2026-01-01 25:00:00", None),
+    ("2026-02-30T10:00:00Z", None),
+    ("02/30/26", None),
+    ("02/29/26", None),
+    ("13/01/26 10:00 PM", None),
+    ("02/23/26 00:55 AM", None),
+    ("02/23/26 13:55 PM", None),
+    ("02/23/2026 24:00:00", None),
+    ("2026-2-3", None),
+    ("20260223", None),
+    ("2026-02-23 junk", None),
+    ("yesterday", None),
+    ("", None),
+]
+ODD_NUMBERS: list[tuple[str, str | None]] = [
+    ("12500", "12500"),
+    (" 12500.50 ", "12500.5"),
+    ("1.25e4", "12500"),
+    ("1E3", "1000"),
+    ("-5", "-5"),
+    ("-.5", "-0.5"),
+    (".5", "0.5"),
+    ("5.", "5"),
+    ("+7", "7"),
+    ("00012", "12"),
+    ("1.2345665", "1.234567"),
+    ("1e-7", "0"),
+    ("TBD", None),
+    ("$1,200", None),
+    ("NaN", None),
+    ("inf", None),
+    ("1e25", None),
+    ("9999999999999999999999.9999999", None),
+    ("", None),
+]
