@@ -95,8 +95,8 @@ quarantined_raw_values as (
         ]) }} as raw_values
     from source
     where _source_row in (
-        select _source_row from dispositioned
-        where row_disposition = 'quarantined'
+        select dispositioned._source_row from dispositioned
+        where dispositioned.row_disposition = 'quarantined'
     )
 
 ),
