@@ -19,7 +19,6 @@
     {%- if load_relation(relation) is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set stored = none -%}
     {%- set present = {} -%}
     {%- set types = {} -%}
     {%- for column in adapter.get_columns_in_relation(relation) -%}
