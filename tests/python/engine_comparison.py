@@ -7,6 +7,7 @@ first, and rows are compared as sorted lists. Used by the PostgreSQL and Spark t
 
 from __future__ import annotations
 
+import csv
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -196,3 +197,26 @@ ODD_NUMBERS: list[tuple[str, str | None]] = [
     ("9999999999999999999999.9999999", None),
     ("", None),
 ]
+
+
+def write_odd_text_export(folder: Path) -> None:
+    """A Salesforce export of products whose unit cost and last change hold the odd texts,
+    product 01t0000 the first of each list, 01t0001 the second, and so on."""
+    count = max(len(ODD_TIMESTAMPS), len(ODD_NUMBERS))
+    with (folder / "Product2.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Id", "Name", "Unit_Cost__c", "IsActive", "LastModifiedDate"])
+        for i in range(count):
+            stamp = ODD_TIMESTAMPS[i][0] if i < len(ODD_TIMESTAMPS) else ""
+            number = ODD_NUMBERS[i][0] if i < len(ODD_NUMBERS) else ""
+            writer.writerow([f"01t{i:04d}", f"case {i}", number, "true", stamp])
+
+
+def assert_odd_text_parsed(rows: list[Row]) -> None:
+    """The staged products of that export (product_id, unit_cost, last_modified_at_utc)
+    hold what each text must read as."""
+    parsed = {product_id: (normalise(cost), normalise(stamp)) for product_id, cost, stamp in rows}
+    for i, (text, expected) in enumerate(ODD_TIMESTAMPS):
+        assert parsed[f"01t{i:04d}"][1] == normalise(datetime.fromisoformat(expected) if expected else None), text
+    for i, (text, wanted) in enumerate(ODD_NUMBERS):
+        assert parsed[f"01t{i:04d}"][0] == normalise(Decimal(wanted) if wanted else None), text

@@ -9,7 +9,6 @@ normalised (Decimal or float, numeric scale, timestamp objects).
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,15 +31,15 @@ from salesperf.postgres import copy_schema
 from salesperf.warehouse import connect
 from tests.python.engine_comparison import (
     COMPARED_SCHEMAS,
-    ODD_NUMBERS,
-    ODD_TIMESTAMPS,
     Contents,
     Reader,
+    assert_odd_text_parsed,
     compare,
     differences,
     duckdb_reader,
     normalise,
     relations,
+    write_odd_text_export,
 )
 from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
 from tests.python.postgres_server import (
@@ -284,14 +283,7 @@ def test_rows_without_load_order_are_numbered_and_decided_as_on_duckdb(
 def test_odd_text_parses_the_same_on_both_engines(postgres_server: PostgresServer, tmp_path: Path) -> None:
     export = tmp_path / "export"
     export.mkdir()
-    count = max(len(ODD_TIMESTAMPS), len(ODD_NUMBERS))
-    with (export / "Product2.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["Id", "Name", "Unit_Cost__c", "IsActive", "LastModifiedDate"])
-        for i in range(count):
-            stamp = ODD_TIMESTAMPS[i][0] if i < len(ODD_TIMESTAMPS) else ""
-            number = ODD_NUMBERS[i][0] if i < len(ODD_NUMBERS) else ""
-            writer.writerow([f"01t{i:04d}", f"case {i}", number, "true", stamp])
+    write_odd_text_export(export)
 
     warehouse = tmp_path / "odd.duckdb"
     postgres_server.create_database("odd_text")
@@ -308,11 +300,7 @@ def test_odd_text_parses_the_same_on_both_engines(postgres_server: PostgresServe
     built = PostgresBuild(postgres_server, "odd_text", summary)
     assert compare(warehouse, postgres_reader(built), {'staging."base_crm__products"'}).differences == {}
     _, rows = postgres_reader(built)("select product_id, unit_cost, last_modified_at_utc from staging.base_crm__products")
-    parsed = {product_id: (normalise(cost), normalise(stamp)) for product_id, cost, stamp in rows}
-    for i, (text, expected) in enumerate(ODD_TIMESTAMPS):
-        assert parsed[f"01t{i:04d}"][1] == normalise(datetime.fromisoformat(expected) if expected else None), text
-    for i, (text, wanted) in enumerate(ODD_NUMBERS):
-        assert parsed[f"01t{i:04d}"][0] == normalise(Decimal(wanted) if wanted else None), text
+    assert_odd_text_parsed(rows)
 
 
 # --- the command line ---------------------------------------------------------------------

@@ -12,12 +12,10 @@ timestamp objects).
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +32,14 @@ from salesperf.warehouse import connect
 from tests.python.apt import AptInstallFailed, apt_get_install, can_install
 from tests.python.engine_comparison import (
     COMPARED_SCHEMAS,
-    ODD_NUMBERS,
-    ODD_TIMESTAMPS,
     Comparison,
     Reader,
+    assert_odd_text_parsed,
     compare,
     duckdb_reader,
     normalise,
     relations,
+    write_odd_text_export,
 )
 from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
 
@@ -266,14 +264,7 @@ def test_odd_text_parses_the_same_on_both_engines(spark: Any, tmp_path: Path) ->
     list says: Spark's own casts read more (and less) than that."""
     export = tmp_path / "export"
     export.mkdir()
-    count = max(len(ODD_TIMESTAMPS), len(ODD_NUMBERS))
-    with (export / "Product2.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["Id", "Name", "Unit_Cost__c", "IsActive", "LastModifiedDate"])
-        for i in range(count):
-            stamp = ODD_TIMESTAMPS[i][0] if i < len(ODD_TIMESTAMPS) else ""
-            number = ODD_NUMBERS[i][0] if i < len(ODD_NUMBERS) else ""
-            writer.writerow([f"01t{i:04d}", f"case {i}", number, "true", stamp])
+    write_odd_text_export(export)
 
     warehouse = tmp_path / "odd.duckdb"
     with connect(warehouse) as con:
@@ -292,11 +283,7 @@ def test_odd_text_parses_the_same_on_both_engines(spark: Any, tmp_path: Path) ->
     _, rows = built.reader()(
         "select product_id, unit_cost, last_modified_at_utc from staging__odd.base_crm__products"
     )
-    parsed = {product_id: (normalise(cost), normalise(stamp)) for product_id, cost, stamp in rows}
-    for i, (text, expected) in enumerate(ODD_TIMESTAMPS):
-        assert parsed[f"01t{i:04d}"][1] == normalise(datetime.fromisoformat(expected) if expected else None), text
-    for i, (text, wanted) in enumerate(ODD_NUMBERS):
-        assert parsed[f"01t{i:04d}"][0] == normalise(Decimal(wanted) if wanted else None), text
+    assert_odd_text_parsed(rows)
 
 
 # --- the command line ---------------------------------------------------------------------
