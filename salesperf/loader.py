@@ -226,14 +226,24 @@ def _with_load_columns(data: pa.Table, loaded_at: datetime, first_row: int) -> p
 
 
 def _append(con: duckdb.DuckDBPyConnection, schema: str, name: str, data: pa.Table) -> None:
-    """Add the rows to an existing table, adding any column it does not have yet."""
+    """Add the rows to an existing table, adding any column it does not have yet. A table
+    made with typed columns (a date, a number: as `generate` writes them) takes an empty
+    field as null, as a text table keeps it for staging to read as null."""
     present = set(table_columns(con, schema, name))
     for column in data.column_names:
         if column not in present:
             kind = "timestamp" if column == LOADED_AT_COLUMN else "varchar"
             con.execute(f"alter table {quote(schema)}.{quote(name)} add column {quote(column)} {kind}")
+    typed = {column for (column,) in con.execute(
+        "select column_name from information_schema.columns where table_catalog = current_database()"
+        " and table_schema = ? and table_name = ? and data_type <> 'VARCHAR'", [schema, name]).fetchall()}
+    values = ", ".join(
+        f"nullif({quote(column)}, '') as {quote(column)}"
+        if column in typed and pa.types.is_string(data.schema.field(column).type) else quote(column)
+        for column in data.column_names
+    )
     with registered(con, "_incoming", data):
-        con.execute(f"insert into {quote(schema)}.{quote(name)} by name select * from _incoming")
+        con.execute(f"insert into {quote(schema)}.{quote(name)} by name select {values} from _incoming")
 
 
 def _next_source_row(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -144,6 +144,29 @@ def test_append_adds_a_later_load_after_the_first(tmp_path: Path) -> None:
     ]
 
 
+
+
+def test_append_to_typed_columns_reads_an_empty_field_as_null(tmp_path: Path) -> None:
+    """A warehouse `generate` wrote has date and boolean columns: a later load's empty
+    field is null there, and a value that is not a date is still refused, naming the file."""
+    folder = tmp_path / "export"
+    with connect(tmp_path / "w.duckdb") as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.lead (id varchar, converted_date date, is_converted boolean,"
+                    " _loaded_at timestamp, _source_row bigint)")
+        con.execute(f"insert into raw.lead values ('00QA', date '2026-01-02', true, '{FIRST_LOAD}', 1)")
+        write(folder, "lead.csv", "id,converted_date,is_converted\n00QB,,\n00QC,2026-01-05,false\n")
+        load_csv_folder(folder, con, "raw", append=True, loaded_at=SECOND_LOAD)
+        rows = con.execute("select id, converted_date, is_converted, _source_row from raw.lead order by 1").fetchall()
+        write(folder, "lead.csv", "id,converted_date\n00QD,soon\n")
+        with pytest.raises(LoadError, match="lead.csv: could not be written to the warehouse"):
+            load_csv_folder(folder, con, "raw", append=True, loaded_at=SECOND_LOAD)
+    assert [row[:3] for row in rows] == [
+        ("00QA", date(2026, 1, 2), True),
+        ("00QB", None, None),
+        ("00QC", date(2026, 1, 5), False),
+    ]
+    assert [row[3] for row in rows] == [1, 2, 3]
 def test_generated_data_round_trips_through_csv(demo_warehouse: Path, tmp_path: Path) -> None:
     """Every demo table exported as CSV loads back with the same rows, value for value
     (as text: the loader keeps what the file says, and an empty field reads as empty)."""
