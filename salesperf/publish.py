@@ -216,6 +216,8 @@ def build_log(warehouse: Path) -> list[dict[str, Any]]:
 
 # PostgreSQL: the run builds every project schema under a shadow name and swaps them in
 BUILD_SCHEMA_SUFFIX = "__building"
+# where the incremental models keep their state, in each schema that holds one
+INCREMENTAL_STATE_TABLE = "_salesperf_incremental_state"
 RETIRED_SCHEMA_SUFFIX = "__retired"
 # the pg_try_advisory_lock key that makes runs and loads on one database take turns
 ADVISORY_LOCK_KEY = 0x5A1E5_9E7F
@@ -292,8 +294,27 @@ class PostgresPublication:
         return PROJECT_ROOT / "target" / "postgres-build"
 
     def prepare(self) -> None:
-        """Drop what a killed run left."""
+        """Drop what a killed run left, then give the shadow schemas a copy of the published
+        incremental models and their state (macros/incremental.sql): the build updates them
+        by key, as it would in place, instead of rebuilding them from nothing."""
+        from salesperf.warehouse import quote
+
         self.discard()
+        with self._transaction() as cursor:
+            cursor.execute("select table_schema from information_schema.tables where table_name = %s"
+                           " and right(table_schema, %s) <> %s",
+                           (INCREMENTAL_STATE_TABLE, len(BUILD_SCHEMA_SUFFIX), BUILD_SCHEMA_SUFFIX))
+            for (schema,) in cursor.fetchall():
+                shadow = quote(schema + BUILD_SCHEMA_SUFFIX)
+                cursor.execute(f"select model_name from {quote(schema)}.{quote(INCREMENTAL_STATE_TABLE)}")
+                models = [row[0] for row in cursor.fetchall()]
+                cursor.execute("select table_name from information_schema.tables where table_schema = %s"
+                               " and table_type = 'BASE TABLE'", (schema,))
+                tables = {row[0] for row in cursor.fetchall()}
+                cursor.execute(f"create schema {shadow}")
+                for name in [INCREMENTAL_STATE_TABLE, *models]:
+                    if name in tables:
+                        cursor.execute(f"create table {shadow}.{quote(name)} as table {quote(schema)}.{quote(name)}")
 
     def record(self, build: dict[str, Any]) -> None:
         """Carry marts.build_log into the shadow marts with this build added."""

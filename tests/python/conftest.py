@@ -15,6 +15,7 @@ from salesperf.warehouse import connect
 from tests.python.browser import ChromiumNotInstalled, ensure_chromium, start_driver
 from tests.python.el_landing import land_without_loader_columns
 from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
+from tests.python.postgres_server import PostgresNotInstalled, PostgresServer, start_server
 
 
 @pytest.fixture(scope="session")
@@ -89,3 +90,16 @@ def chromium_driver(pytestconfig: pytest.Config) -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL cluster for the whole test run, stopped and deleted at the end."""
+    try:
+        server = start_server()
+    except PostgresNotInstalled as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -82,13 +82,20 @@ def duckdb_reader(path: Path) -> Reader:
     return execute
 
 
+# The table where the incremental models keep how they were last built (see
+# macros/incremental.sql): bookkeeping of one build, not rows of the project, and kept only
+# where models are incremental (not on Spark).
+INCREMENTAL_STATE_TABLE = "_salesperf_incremental_state"
+
+
 def relations(execute: Reader, schemas: tuple[str, ...]) -> set[str]:
-    """The relations of `schemas` as `schema."name"`, from information_schema."""
+    """The relations of `schemas` as `schema."name"`, from information_schema, but the
+    incremental models' state."""
     listed = ", ".join(f"'{schema}'" for schema in schemas)
     _, rows = execute(
         f"select table_schema, table_name from information_schema.tables where table_schema in ({listed})"
     )
-    return {f'{schema}."{name}"' for schema, name in rows}
+    return {f'{schema}."{name}"' for schema, name in rows if name != INCREMENTAL_STATE_TABLE}
 
 
 def differences(duck: Contents, other: Contents, engine: str = "postgres", limit: int = 3) -> str | None:
@@ -121,12 +128,22 @@ def compare(
 ) -> Comparison:
     """Each relation (named as DuckDB names it) read on DuckDB and on the other engine, where
     `other_relation` gives its name there."""
-    duck = duckdb_reader(duckdb_path)
+    return compare_readers(duckdb_reader(duckdb_path), other, names, engine, other_relation)
+
+
+def compare_readers(
+    first: Reader,
+    other: Reader,
+    names: set[str],
+    engine: str = "postgres",
+    other_relation: Callable[[str], str] = lambda name: name,
+) -> Comparison:
+    """`compare` with any reader on the first side: two builds on one engine."""
     result = Comparison({}, {})
     for relation in sorted(names):
-        on_duckdb = contents(duck, relation)
-        result.rows[relation] = len(on_duckdb.rows)
-        difference = differences(on_duckdb, contents(other, other_relation(relation)), engine)
+        on_first = contents(first, relation)
+        result.rows[relation] = len(on_first.rows)
+        difference = differences(on_first, contents(other, other_relation(relation)), engine)
         if difference:
             result.differences[relation] = difference
     return result

@@ -16,6 +16,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,3 +200,20 @@ def start_server() -> PostgresServer:
         server.stop()
         raise
     return server
+
+
+@contextmanager
+def postgres_environment(server: PostgresServer, database: str) -> Iterator[None]:
+    """POSTGRES_* naming `database` on the test server while inside, restored after:
+    what profiles.yml and salesperf.postgres read."""
+    settings = server.environ(database)
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -9,9 +9,6 @@ normalised (Decimal or float, numeric scale, timestamp objects).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -42,49 +39,13 @@ from tests.python.engine_comparison import (
     write_odd_text_export,
 )
 from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
-from tests.python.postgres_server import (
-    INSTALL_HINT,
-    PostgresNotInstalled,
-    PostgresServer,
-    find_bindir,
-    start_server,
-)
+from tests.python.postgres_server import INSTALL_HINT, PostgresServer, find_bindir, postgres_environment
 
 # The id the PostgreSQL builds of the demo pass, shaped as a scheduled run's.
 POSTGRES_BUILD_ID = "20261202T051500Z-1a2b3c4d"
 
 
 # --- the server and the builds ------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """A private PostgreSQL cluster for the whole test run, stopped and deleted at the end."""
-    try:
-        server = start_server()
-    except PostgresNotInstalled as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@contextmanager
-def postgres_environment(server: PostgresServer, database: str) -> Iterator[None]:
-    """POSTGRES_* naming `database` on the test server while inside, restored after:
-    what profiles.yml and salesperf.postgres read."""
-    settings = server.environ(database)
-    saved = {name: os.environ.get(name) for name in settings}
-    os.environ.update(settings)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @dataclass
@@ -410,7 +371,8 @@ def test_a_build_on_postgres_publishes_by_swapping_shadow_schemas(
     postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The run builds in staging__building, marts__building, ..., validates the shadow marts
-    and renames them over the published schemas in one transaction; a build whose tests fail
+    and renames them over the published schemas in one transaction; the next run starts from
+    copies of the incremental models and updates them by key; a build whose tests fail
     leaves the published schemas as they were and no shadow behind."""
     postgres_server.create_database("publish")
     for name, value in postgres_server.environ("publish").items():
@@ -432,6 +394,16 @@ def test_a_build_on_postgres_publishes_by_swapping_shadow_schemas(
             (build_id,), = cursor.fetchall()
             cursor.execute("select distinct build_id from marts.rep_win_rate_monthly")
             assert cursor.fetchall() == [(build_id,)]
+        pg.commit()
+        # the next day's run starts its shadow schemas from the published incremental models
+        day_after = ["--target", "postgres", *dbt_vars(as_of="2026-06-02 00:00:00")]
+        assert main(["run", "--skip-freshness", "--skip-reports", "--skip-validation", *day_after]) == 0
+        with pg.cursor() as cursor:
+            cursor.execute("select last_run from staging._salesperf_incremental_state"
+                           " union all select last_run from intermediate._salesperf_incremental_state")
+            last_runs = [row[0] for row in cursor.fetchall()]
+            assert len(last_runs) == 6 and all(run.startswith("recomputed by key: ") for run in last_runs)
+            published = mart_counts(pg)
             cursor.execute("delete from raw.opportunity")
         pg.commit()
         capsys.readouterr()

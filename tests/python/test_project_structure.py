@@ -49,7 +49,10 @@ def test_marts_enforce_contracts_from_the_project_file(manifest: dict) -> None:
     marts = {name: node for name, node in _models(manifest).items() if node["fqn"][1] == "marts"}
     assert len(marts) >= 25
     assert all(node["config"]["contract"]["enforced"] for node in marts.values())
-    assert all(node["config"]["materialized"] == "table" for node in marts.values())
+    # but fct_activities: a view of int_activities_linked, which daily runs update by key
+    not_tables = {name: node["config"]["materialized"] for name, node in marts.items()
+                  if node["config"]["materialized"] != "table"}
+    assert not_tables == {"fct_activities": "view"}
 
 
 def test_settings_are_not_repeated_in_model_files() -> None:

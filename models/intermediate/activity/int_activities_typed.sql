@@ -2,11 +2,17 @@
     Tasks and events as one list of activities recorded by as_of, each typed by the
     activity type map and flagged: completed, outbound call, conversation. An activity is
     its own owner's, from the owner's hire on; one dated before it is 'unassigned'.
+    On a daily run, only the activities that can read differently since the last build
+    (macros/activities_to_recompute.sql).
 -#}
+{%- set incremental_inputs = ['base_crm__tasks', 'base_crm__events', 'base_crm__users'] %}
+{{ config(incremental_inputs=incremental_inputs) }}
+{%- set plan = incremental_plan() %}
+{{ depends_on_incremental_inputs(incremental_inputs) }}
 {%- set completed_statuses = [] -%}
 {%- for status in checked_var('completed_task_statuses') -%}
 {%- do completed_statuses.append(text_literal(status | lower | replace(' ', ''))) -%}
-{%- endfor -%}
+{%- endfor %}
 
 with
 
@@ -88,12 +94,33 @@ activities as (
 
 ),
 
-recorded as (
+{%- if plan.by_key %}
+
+activities_loaded_since as (
+
+    {{ activity_ids_loaded_since(plan) }}
+
+),
+{%- endif %}
+
+held_at_as_of as (
 
     -- the activities the CRM held at as_of
     select *
     from activities
     where coalesce(created_at, activity_at) <= {{ as_of_at() }}
+
+),
+
+recorded as (
+
+    select * from held_at_as_of
+    {%- if plan.by_key %}
+    -- a daily run: only those that can read differently since the last build
+    where
+        activity_id in (select activities_loaded_since.record_id from activities_loaded_since)
+        or {{ activity_dated_since(plan) }}
+    {%- endif %}
 
 ),
 

@@ -1,9 +1,17 @@
+{%- set plan = incremental_plan() %}
+
 with
 
 source as (
 
     {%- set custom_fields = pass_through_columns('opportunity') | map(attribute='name') | list %}
     {{ select_source_columns('crm', 'opportunity', custom_fields) }}
+
+),
+
+source_rows as (
+
+    {{ raw_rows_to_classify('source', clean_text('id'), plan) }}
 
 ),
 
@@ -74,7 +82,7 @@ typed as (
             'last_modified_date', 'probability', 'created_date',
         ], numbers=['probability']) }} as raw_values
 
-    from source
+    from source_rows
 
 ),
 
@@ -83,7 +91,8 @@ classified as (
     select
         *,
         row_number() over (
-            partition by opportunity_id
+            -- rows without an id are each their own (quarantined) record
+            partition by opportunity_id, case when opportunity_id is null then _source_row end
             order by {{ newest_version_first('last_modified_at_utc') }}
         ) as version_rank,
         case

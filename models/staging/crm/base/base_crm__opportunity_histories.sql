@@ -9,11 +9,21 @@
 {%- set versions_of_opportunities = landed is not none and '_fivetran_start' in landed
     and present_column(landed, 'opportunity_id') is none %}
 
+{%- set plan = incremental_plan() %}
+
 with
 
 source as (
 
     {{ select_source_columns('crm', 'opportunity_history') }}
+
+),
+
+source_rows as (
+
+    -- a Fivetran history-mode copy is rebuilt (its rows carry no loader numbers); a
+    -- version's id is the deal's, so all of a deal's versions are classified again
+    {{ raw_rows_to_classify('source', clean_text('id'), plan) }}
 
 ),
 
@@ -84,7 +94,7 @@ typed as (
             'stage_name', 'amount', 'probability', 'close_date', 'is_deleted',
         ], numbers=['probability']) }} as raw_values
 
-    from source
+    from source_rows
 
 ),
 
@@ -93,7 +103,10 @@ classified as (
     select
         *,
         row_number() over (
-            partition by opportunity_history_id
+            -- rows without an id are each their own (quarantined) record
+            partition by
+                opportunity_history_id,
+                case when opportunity_history_id is null then _source_row end
             order by {{ newest_version_first('last_modified_at_utc') }}
         ) as version_rank,
         case

@@ -1,8 +1,16 @@
+{%- set plan = incremental_plan() %}
+
 with
 
 source as (
 
     {{ select_source_columns('crm', 'task') }}
+
+),
+
+source_rows as (
+
+    {{ raw_rows_to_classify('source', clean_text('id'), plan) }}
 
 ),
 
@@ -51,7 +59,7 @@ typed as (
         {{ clean_text('created_date') }} as created_date_raw,
         {{ clean_text('last_modified_date') }} as last_modified_date_raw
 
-    from source
+    from source_rows
 
 ),
 
@@ -60,7 +68,8 @@ classified as (
     select
         *,
         row_number() over (
-            partition by task_id
+            -- rows without an id are each their own (quarantined) record
+            partition by task_id, case when task_id is null then _source_row end
             order by {{ newest_version_first('last_modified_at_utc') }}
         ) as version_rank,
         case

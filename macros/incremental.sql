@@ -1,0 +1,290 @@
+{#-
+    Daily runs of the largest tables (tasks, events and the activity models built on them,
+    deals and their stage history) on DuckDB and PostgreSQL: they recompute only the records
+    that can read differently since the last build, instead of every row.
+
+    Each such model keeps one row in <its schema>._salesperf_incremental_state: the as_of it
+    was built for, the newest raw load (_loaded_at) it had read, and a fingerprint of its
+    definition. A run recomputes by key when that state allows it, and rebuilds the whole
+    table when:
+    - it is the first build, or dbt runs with --full-refresh;
+    - the model, a model or seed upstream of it, or a var changed (the fingerprint);
+    - as_of is earlier than the last build's (time travel: a past as_of is a rebuild);
+    - for a base model, the raw table is not numbered by salesperf load, or the rows loaded
+      before the last build changed (a replace load or a hard delete); for a model built on
+      base models, rows they held at its last build are gone.
+    A macro changes no fingerprint: after editing one, run with --full-refresh.
+    On other engines (Spark's plain parquet tables cannot delete rows) these are tables.
+-#}
+
+{#- The state table beside a model: this one, or the node given. -#}
+{% macro incremental_state_relation(node=none) -%}
+    {%- set owner = node if node is not none else this -%}
+    {{ return(api.Relation.create(
+        database=owner.database, schema=owner.schema, identifier='_salesperf_incremental_state', type='table',
+    )) }}
+{%- endmacro %}
+
+
+{#- What the last build of this model recorded, or none. -#}
+{% macro previous_incremental_state() -%}
+    {%- set relation = load_relation(incremental_state_relation()) -%}
+    {%- if relation is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set rows = run_query(
+        'select as_of, loaded_at_high_water, definition_fingerprint, input_rows from ' ~ relation
+        ~ ' where model_name = ' ~ text_literal(this.identifier)
+    ) -%}
+    {%- if rows | length == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return({
+        'as_of': rows[0][0], 'loaded_at_high_water': rows[0][1], 'fingerprint': rows[0][2],
+        'input_rows': rows[0][3],
+    }) }}
+{%- endmacro %}
+
+
+{#- A hash of what decides the model's rows besides the data: its own code and that of every
+    model and seed upstream, and every var but those that name a build (as_of, whose moves
+    the models handle, build_id and the schema suffix). -#}
+{% macro definition_fingerprint() -%}
+    {%- set parts = [] -%}
+    {%- set visited = [] -%}
+    {%- set pending = [model.unique_id] -%}
+    {#- the list grows as it is walked: a breadth-first walk of the ancestors -#}
+    {%- for unique_id in pending if unique_id not in visited -%}
+        {%- do visited.append(unique_id) -%}
+        {%- set node = graph.nodes.get(unique_id) -%}
+        {%- if node is not none -%}
+            {%- do parts.append(unique_id ~ ':' ~ node.checksum.checksum) -%}
+            {%- do pending.extend(node.depends_on.nodes) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for name in project_var_names() if name not in ['as_of', 'build_id', 'build_schema_suffix'] -%}
+        {%- do parts.append(name ~ '=' ~ tojson(checked_var(name))) -%}
+    {%- endfor -%}
+    {{ return(local_md5(parts | sort | join('\n'))) }}
+{%- endmacro %}
+
+
+{#-
+    How this run builds the model: {'by_key': false, 'reason': ...} for a whole rebuild, or
+    {'by_key': true, 'loaded_since': <the last build's newest _loaded_at>, 'previous_as_of':
+    <its as_of>, 'reason': ...}. The model's SQL and the strategy below both ask, and get
+    the same answer: nothing they read changes between the two.
+    A base model names its raw table in config(incremental_raw_table=...).
+-#}
+{% macro incremental_plan() -%}
+    {%- if not execute or model.resource_type == 'unit_test' or not is_incremental() -%}
+        {{ return({'by_key': false, 'reason': 'first build or full refresh'}) }}
+    {%- endif -%}
+    {%- set state = previous_incremental_state() -%}
+    {%- if state is none or state.loaded_at_high_water is none -%}
+        {{ return({'by_key': false, 'reason': 'no record of the last build'}) }}
+    {%- endif -%}
+    {%- if state.fingerprint != definition_fingerprint() -%}
+        {{ return({'by_key': false, 'reason': 'its definition, one upstream or a var changed'}) }}
+    {%- endif -%}
+    {%- if as_of_value() < state.as_of -%}
+        {{ return({'by_key': false, 'reason': 'as_of is earlier than the last build\'s (' ~ state.as_of ~ ')'}) }}
+    {%- endif -%}
+    {%- set raw_table = config.get('incremental_raw_table') -%}
+    {%- if raw_table -%}
+        {%- set replaced = raw_table_replaced(raw_table, state.loaded_at_high_water) -%}
+        {%- if replaced -%}
+            {{ return({'by_key': false, 'reason': replaced}) }}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set held = input_rows(config.get('incremental_inputs') or [], state.loaded_at_high_water) -%}
+    {%- if held != state.input_rows -%}
+        {%- set changed = [] -%}
+        {%- for part in held.split(';') if part not in (state.input_rows or '').split(';') -%}
+            {%- do changed.append(part.split('=')[0]) -%}
+        {%- endfor -%}
+        {{ return({'by_key': false, 'reason': 'rows of ' ~ changed | join(', ')
+            ~ ' read by the last build are gone (a replace load or a hard delete)'}) }}
+    {%- endif -%}
+    {{ return({
+        'by_key': true,
+        'loaded_since': state.loaded_at_high_water,
+        'previous_as_of': state.as_of,
+        'reason': 'records loaded after ' ~ state.loaded_at_high_water ~ ', as_of moved from ' ~ state.as_of,
+    }) }}
+{%- endmacro %}
+
+
+{#- Why a base model cannot add to what it holds, or none: the raw rows it read last time
+    must still be there, the same number of them, each with the number the loader gave it
+    (a table numbered by the hash of its values, as EL tools land it, renumbers). -#}
+{% macro raw_table_replaced(raw_table, loaded_since) -%}
+    {%- set relation = source('crm', raw_table) -%}
+    {%- set present = source_table_columns(relation) -%}
+    {%- if present is none or '_source_row' not in present or loaded_at_column(present) is none -%}
+        {{ return('the raw table was not loaded by salesperf load, which numbers its rows') }}
+    {%- endif -%}
+    {%- set counts = run_query(
+        'select (select count(*) from ' ~ relation ~ ' where '
+        ~ loaded_at_expression(loaded_at_column(present)) ~ ' <= ' ~ loaded_at_literal(loaded_since)
+        ~ '), (select count(*) from ' ~ this ~ ')'
+    ) -%}
+    {%- if counts[0][0] != counts[0][1] -%}
+        {{ return('the raw rows loaded by the last build changed (a replace load or a hard delete)') }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+
+{#- 'name=rows;...' for the base models a model reads: all their rows, or those loaded by
+    `loaded_until`. A base model keeps every raw row it read, so the rows it held at the
+    last build are still there, with the same _loaded_at, unless some were taken away: a
+    key a daily run would never look at again (a deleted user, task or deal). -#}
+{% macro input_rows(names, loaded_until=none) -%}
+    {%- if not names -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set counts = [] -%}
+    {%- for name in names | sort -%}
+        {%- do counts.append(
+            'select ' ~ text_literal(name) ~ ' as model_name, count(*) as loaded_rows from ' ~ ref(name)
+            ~ (' where _loaded_at <= ' ~ loaded_at_literal(loaded_until) if loaded_until is not none else '')
+        ) -%}
+    {%- endfor -%}
+    {%- set parts = [] -%}
+    {%- for row in run_query(counts | join(' union all ')) -%}
+        {%- do parts.append(row[0] ~ '=' ~ row[1]) -%}
+    {%- endfor -%}
+    {{ return(parts | sort | join(';')) }}
+{%- endmacro %}
+
+
+{% macro loaded_at_literal(value) -%}
+    cast({{ text_literal(value) }} as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+
+{#- The ids of a base model's records with a row loaded after the last build (record_id). -#}
+{% macro ids_loaded_since(base_model, id_column, plan) -%}
+    select {{ id_column }} as record_id from {{ ref(base_model) }}
+    where _loaded_at > {{ loaded_at_literal(plan.loaded_since) }} and {{ id_column }} is not null
+{%- endmacro %}
+
+
+{#- How a run built the model, in a line: what the log says and the state records. -#}
+{% macro incremental_run_summary(plan) -%}
+    {%- if plan is none -%}
+        {{ return('rebuilt: first build or full refresh') }}
+    {%- endif -%}
+    {{ return(('recomputed by key: ' if plan.by_key else 'rebuilt: ') ~ plan.reason) }}
+{%- endmacro %}
+
+
+{#-
+    The strategy of these models: delete the keys this run recomputes, then insert their new
+    rows; on a rebuild, delete every row first. A key recomputed to no row (a record deleted
+    since) is deleted too: config(incremental_removed_keys=<macro>) names a macro that, given
+    the plan, selects the keys that may have lost their row.
+-#}
+{% macro get_incremental_replace_keys_sql(arg_dict) -%}
+    {%- set target_relation = arg_dict['target_relation'] -%}
+    {%- set key = arg_dict['unique_key'] -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set plan = incremental_plan() -%}
+    {%- set removed_keys = config.get('incremental_removed_keys') -%}
+    {%- do log(this.identifier ~ ': ' ~ incremental_run_summary(plan), info=true) -%}
+    {#- for the post-hook, which runs in this same context and records it -#}
+    {%- do model.update({'salesperf_incremental_plan': plan}) -%}
+    delete from {{ target_relation }}
+    {%- if plan.by_key %}
+    where {{ key }} in (select {{ key }} from {{ arg_dict['temp_relation'] }})
+        {%- if removed_keys %}
+        or {{ key }} in ({{ context[removed_keys](plan) }})
+        {%- endif %}
+    {%- endif %};
+
+    insert into {{ target_relation }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
+
+
+{#-
+    At the start of a run, the state table in each schema that holds such a model (made
+    here, once, and not by the models themselves, which run side by side). Renders the
+    statements, which dbt runs as the hook; it reads nothing from the warehouse, so that no
+    transaction is left open around them.
+-#}
+{% macro create_incremental_state_tables() -%}
+    {%- set statements = [] -%}
+    {%- if execute -%}
+        {%- set typed = [] -%}
+        {%- for column in ['model_name', 'as_of', 'loaded_at_high_water', 'definition_fingerprint', 'input_rows', 'last_run'] -%}
+            {%- do typed.append(column ~ ' ' ~ dbt.type_string()) -%}
+        {%- endfor -%}
+        {%- for node in graph.nodes.values()
+            if node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
+            {%- set state = incremental_state_relation(node) -%}
+            {%- set create = 'create table if not exists ' ~ state ~ ' (' ~ typed | join(', ') ~ ')' -%}
+            {%- if create not in statements -%}
+                {%- do statements.append('create schema if not exists ' ~ state.include(database=false, identifier=false)) -%}
+                {%- do statements.append(create) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ statements | join(';\n') }}
+{%- endmacro %}
+
+
+{#-
+    The post-hook of these models: records the as_of they were built for, the newest
+    _loaded_at they read (in the base models named by config(incremental_inputs=...), or
+    in the model itself), the fingerprint, and how this run built it. Runs on rebuilds too.
+-#}
+{% macro record_incremental_state() -%}
+    {%- if execute and config.get('materialized') == 'incremental' -%}
+        {%- set state = incremental_state_relation() -%}
+        {%- set newest = [] -%}
+        {%- for name in config.get('incremental_inputs') or [this.identifier] -%}
+            {%- set relation = this if name == this.identifier else ref(name) -%}
+            {%- do newest.append('select max(_loaded_at) as loaded_at from ' ~ relation) -%}
+        {%- endfor -%}
+        {%- do run_query('delete from ' ~ state ~ ' where model_name = ' ~ text_literal(this.identifier)) -%}
+        {%- do run_query(
+            'insert into ' ~ state ~ ' select ' ~ text_literal(this.identifier) ~ ', '
+            ~ text_literal(as_of_value()) ~ ', '
+            ~ 'cast(max(loaded_at) as ' ~ dbt.type_string() ~ '), '
+            ~ text_literal(definition_fingerprint()) ~ ', '
+            ~ text_literal(input_rows(config.get('incremental_inputs') or [])) ~ ', '
+            ~ text_literal(incremental_run_summary(model.get('salesperf_incremental_plan')))
+            ~ ' from (' ~ newest | join(' union all ') ~ ') as loads'
+        ) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The dependencies on the base models a daily run reads (their _loaded_at), which only
+    that run's SQL names; none in a unit test, whose inputs are the model's own refs. -#}
+{% macro depends_on_incremental_inputs(names) -%}
+    {%- if model.resource_type != 'unit_test' -%}
+        {%- for name in names %}
+-- depends_on: {{ ref(name) }}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The raw rows a base model classifies in this run: all of them on a rebuild; on a daily
+    run every row of each record with a row loaded since the last build (its versions are
+    ranked again, so a new version or a deletion re-decides the older rows), and the new
+    rows without an id. -#}
+{% macro raw_rows_to_classify(source_cte, id_expression, plan) -%}
+    select * from {{ source_cte }}
+    {%- if plan.by_key %}
+    where
+        {{ id_expression }} in (
+            select {{ id_expression }} from {{ source_cte }}
+            where _loaded_at > {{ loaded_at_literal(plan.loaded_since) }}
+        )
+        or ({{ id_expression }} is null and _loaded_at > {{ loaded_at_literal(plan.loaded_since) }})
+    {%- endif %}
+{%- endmacro %}
