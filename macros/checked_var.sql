@@ -24,6 +24,13 @@
         {%- endif -%}
         {{ return(parsed) }}
 
+    {%- elif name == 'incremental_runs' -%}
+        {%- if blank or value in [false, 'false', 'False'] -%}{{ return(false) }}{%- endif -%}
+        {%- if value not in [true, 'true', 'True'] -%}
+            {{ var_rule_error(name, value, "true or false") }}
+        {%- endif -%}
+        {{ return(true) }}
+
     {%- elif name == 'reporting_timezone' -%}
         {%- if blank -%}{{ return('UTC') }}{%- endif -%}
         {%- if value is not string or (value | upper != 'UTC' and value not in modules.pytz.all_timezones_set) -%}

@@ -7,6 +7,8 @@
     was built for, the newest raw load (_loaded_at) it had read, and a fingerprint of its
     definition. A run recomputes by key when that state allows it, and rebuilds the whole
     table when:
+    - var incremental_runs is false (the default: raw rows edited in place, which keep
+      their _loaded_at, would go unseen by a run by key);
     - it is the first build, or dbt runs with --full-refresh;
     - the model, a model or seed upstream of it, or a var changed (the fingerprint);
     - as_of is earlier than the last build's (time travel: a past as_of is a rebuild);
@@ -48,7 +50,7 @@
 
 {#- A hash of what decides the model's rows besides the data: its own code and that of every
     model and seed upstream, and every var but those that name a build (as_of, whose moves
-    the models handle, build_id and the schema suffix). -#}
+    the models handle, build_id and the schema suffix) and incremental_runs itself. -#}
 {% macro definition_fingerprint() -%}
     {%- set parts = [] -%}
     {%- set visited = [] -%}
@@ -62,7 +64,8 @@
             {%- do pending.extend(node.depends_on.nodes) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- for name in project_var_names() if name not in ['as_of', 'build_id', 'build_schema_suffix'] -%}
+    {%- for name in project_var_names()
+        if name not in ['as_of', 'build_id', 'build_schema_suffix', 'incremental_runs'] -%}
         {%- do parts.append(name ~ '=' ~ tojson(checked_var(name))) -%}
     {%- endfor -%}
     {{ return(local_md5(parts | sort | join('\n'))) }}
@@ -79,6 +82,9 @@
 {% macro incremental_plan() -%}
     {%- if not execute or model.resource_type == 'unit_test' or not is_incremental() -%}
         {{ return({'by_key': false, 'reason': 'first build or full refresh'}) }}
+    {%- endif -%}
+    {%- if not checked_var('incremental_runs') -%}
+        {{ return({'by_key': false, 'reason': 'incremental runs are off (var incremental_runs)'}) }}
     {%- endif -%}
     {%- set state = previous_incremental_state() -%}
     {%- if state is none or state.loaded_at_high_water is none -%}

@@ -17,6 +17,6 @@
         'as_of', 'corporate_currency', 'reporting_timezone', 'quarantine_threshold',
         'stage_catalogue', 'stale_multiplier', 'forecast_uplift', 'fiscal_year_start_month',
         'calendar_start_date', 'calendar_end_date', 'completed_task_statuses',
-        'required_activity_trailing_months', 'build_id', 'build_schema_suffix',
+        'required_activity_trailing_months', 'build_id', 'build_schema_suffix', 'incremental_runs',
     ]) }}
 {%- endmacro %}

@@ -43,6 +43,11 @@ INCREMENTAL_MODELS = {
 }
 FIRST_AS_OF = "2026-05-20 09:00:00"
 
+
+def daily_vars(**values: object) -> list[str]:
+    """--vars of a run with daily runs by key switched on."""
+    return dbt_vars(incremental_runs=True, **values)
+
 # ids of the records the days create
 NEW_CALL, NEW_FUTURE_TASK, NEW_DEAL_TASK = "00T9NEW000000001", "00T9NEW000000002", "00T9NEW000000003"
 NEW_DEAL, NEW_DEAL_HISTORY, NEW_LEAD = "0069NEW000000001", "00k9NEW000000001", "00Q9NEW000000001"
@@ -195,14 +200,14 @@ def test_daily_runs_on_duckdb_recompute_by_key_and_match_a_full_rebuild(tmp_path
     days = DuckDBDays(tmp_path)
     with duckdb.connect(str(days.warehouse)) as con:
         generate(SMALL_DEMO, con, "raw")
-    assert set(days.run(*dbt_vars(as_of=FIRST_AS_OF)).values()) == {"rebuilt: first build or full refresh"}
+    assert set(days.run(*daily_vars(as_of=FIRST_AS_OF)).values()) == {"rebuilt: first build or full refresh"}
 
     for number, day in enumerate(DAYS, start=1):
         if day.changes:
             with duckdb.connect(str(days.warehouse), read_only=True) as con:
                 files = write_day(con, day, tmp_path / f"day{number}")
             days.load(files)
-        runs = days.run(*dbt_vars(as_of=day.as_of))
+        runs = days.run(*daily_vars(as_of=day.as_of))
         assert set(runs) == INCREMENTAL_MODELS
         assert all(run.startswith("recomputed by key: ") for run in runs.values()), (day.as_of, runs)
 
@@ -217,11 +222,11 @@ def test_daily_runs_on_duckdb_recompute_by_key_and_match_a_full_rebuild(tmp_path
                            [NEW_CALL]).fetchall() == [(0,)]
 
     # time travel: an earlier as_of rebuilds every incremental model
-    runs = days.run(*dbt_vars(as_of="2026-05-15 09:00:00"))
+    runs = days.run(*daily_vars(as_of="2026-05-15 09:00:00"))
     assert all(run.startswith("rebuilt: as_of is earlier than the last build's") for run in runs.values()), runs
 
     # a var read by the models changes: the definition's fingerprint rebuilds them
-    runs = days.run(*dbt_vars(as_of="2026-05-25 09:00:00", completed_task_statuses=["Completed", "Deferred"]))
+    runs = days.run(*daily_vars(as_of="2026-05-25 09:00:00", completed_task_statuses=["Completed", "Deferred"]))
     assert all(run.startswith("rebuilt: its definition") for run in runs.values()), runs
 
     # a replace load without one task's rows (a hard delete): the tasks' base model and the
@@ -234,7 +239,7 @@ def test_daily_runs_on_duckdb_recompute_by_key_and_match_a_full_rebuild(tmp_path
         con.execute("copy (select * exclude (_loaded_at, _source_row) from raw.task where id <> ?)"
                     f" to '{replaced / 'task.csv'}' (header)", [gone])
     days.load(replaced, append=False)
-    runs = days.run(*dbt_vars(as_of="2026-05-25 09:00:00", completed_task_statuses=["Completed", "Deferred"]))
+    runs = days.run(*daily_vars(as_of="2026-05-25 09:00:00", completed_task_statuses=["Completed", "Deferred"]))
     assert runs["base_crm__tasks"].startswith("rebuilt: the raw rows loaded by the last build changed"), runs
     for model in ("int_activities_typed", "int_activities_linked"):
         assert runs[model].startswith("rebuilt: rows of base_crm__tasks read by the last build are gone"), runs
@@ -271,7 +276,7 @@ def test_daily_runs_on_postgres_recompute_by_key_and_match_a_full_rebuild(
     def run(database: str, as_of: str, *extra: str) -> None:
         with duckdb.connect(str(raw), read_only=True) as con, postgres_environment(postgres_server, database):
             copy_schema(con, "raw")
-            result = run_dbt(["build", *models, *extra, *dbt_vars(as_of=as_of)], target_path=tmp_path / database)
+            result = run_dbt(["build", *models, *extra, *daily_vars(as_of=as_of)], target_path=tmp_path / database)
         assert result.success
 
     with duckdb.connect(str(raw)) as con:
