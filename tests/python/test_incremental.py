@@ -5,10 +5,11 @@ each load that day's changes as `salesperf load --append` lands them (new record
 versions of stored ones with a later last_modified_date: a changed task, a late change to
 a January call, a soft-deleted event, a reassigned deal, a deleted task, a task whose new
 version is quarantined, a new deal with its history, a new lead), move as_of on, and run
-`salesperf build` again. After each run every staging, intermediate and mart relation is
-compared with a `--full-refresh` build of a copy of the same warehouse, and the state the
-incremental models keep says how each was built: by key on a day, rebuilt when as_of goes
-back, a var changes or a replace load takes rows away.
+`salesperf build` again, with daily runs by key switched on (var `incremental_runs`).
+After each run every staging, intermediate and mart relation is compared with a
+`--full-refresh` build of a copy of the same warehouse, and the state the incremental
+models keep says how each was built: by key on a day, rebuilt when as_of goes back, a var
+changes or a replace load takes rows away.
 """
 
 from __future__ import annotations
