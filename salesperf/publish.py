@@ -126,8 +126,9 @@ class DuckDbPublication:
     def build_target_path(self) -> None:
         return None  # target/: its relation names are the published ones
 
-    def prepare(self) -> Path:
-        """A fresh work copy of the published file; what an earlier killed run left is removed."""
+    def prepare(self, incremental_runs: bool = False) -> Path:
+        """A fresh work copy of the published file; what an earlier killed run left is removed.
+        The copy holds the incremental models and their state whether or not runs are by key."""
         if not self.published.exists():
             raise PublishError(f"no warehouse at {self.published}: load the raw tables (./run load) or"
                                " generate demo data (./run generate) first")
@@ -293,13 +294,16 @@ class PostgresPublication:
         # its own target folder: target/ keeps the published schema names, for mf and the reports
         return PROJECT_ROOT / "target" / "postgres-build"
 
-    def prepare(self) -> None:
-        """Drop what a killed run left, then give the shadow schemas a copy of the published
-        incremental models and their state (macros/incremental.sql): the build updates them
-        by key, as it would in place, instead of rebuilding them from nothing."""
+    def prepare(self, incremental_runs: bool = False) -> None:
+        """Drop what a killed run left. With `incremental_runs` (the var), then give the
+        shadow schemas a copy of the published incremental models and their state
+        (macros/incremental.sql): the build updates them by key, as it would in place,
+        instead of rebuilding them from nothing; without it they are rebuilt anyway."""
         from salesperf.warehouse import quote
 
         self.discard()
+        if not incremental_runs:
+            return
         with self._transaction() as cursor:
             cursor.execute("select table_schema from information_schema.tables where table_name = %s"
                            " and right(table_schema, %s) <> %s",

@@ -116,7 +116,10 @@ class _Run:
                 *with_vars(self.options.dbt_args, {**self.options.vars, **self.publication.build_vars})]
 
     def prepare(self) -> tuple[str, str]:
-        work = self.publication.prepare()
+        from salesperf.dbt_build import split_vars
+
+        given = {**split_vars(self.options.dbt_args)[0], **self.options.vars}
+        work = self.publication.prepare(incremental_runs=str(given.get("incremental_runs")).lower() == "true")
         if isinstance(work, Path):
             return "done", f"a copy of {work.stat().st_size / 1e6:,.0f} MB"
         return "done", "shadow schemas cleared"
