@@ -13,10 +13,11 @@
     union all
     {{ ids_loaded_since('base_crm__events', 'event_id', plan) }}
     union all
-    select task_id from {{ ref('base_crm__tasks') }}
-    where rep_id in ({{ ids_loaded_since('base_crm__users', 'user_id', plan) }})
-    union all
-    select event_id from {{ ref('base_crm__events') }}
+    select activity_id from (
+        select task_id as activity_id, rep_id from {{ ref('base_crm__tasks') }}
+        union all
+        select event_id as activity_id, rep_id from {{ ref('base_crm__events') }}
+    ) as activities
     where rep_id in ({{ ids_loaded_since('base_crm__users', 'user_id', plan) }})
 {%- endmacro %}
 

@@ -3,7 +3,8 @@
     that identifies a record, and the model holding its live rows (for history and line
     items, those still attached to a live opportunity, and, where that model also holds
     rows from elsewhere, the condition that picks this table's): the list the audit models
-    and tests iterate over.
+    and tests iterate over. 'attached': the children of an opportunity, whose live rows
+    int_opportunity_children_attached decides on again.
 -#}
 {% macro crm_staged_tables() -%}
     {{ return([
@@ -27,10 +28,12 @@
             'source_table': 'opportunity_history', 'model': 'base_crm__opportunity_histories', 'id_column': 'opportunity_history_id',
             'live_model': 'int_opportunity_histories_attached',
             'live_rows': "change_source != 'history_mode_opportunity'",
+            'attached': true,
         },
         {
             'source_table': 'opportunity_line_item', 'model': 'base_crm__opportunity_line_items', 'id_column': 'opportunity_line_item_id',
             'live_model': 'int_opportunity_line_items_attached',
+            'attached': true,
         },
         {
             'source_table': 'product_2', 'model': 'base_crm__products', 'id_column': 'product_id',
@@ -59,6 +62,7 @@
         {
             'source_table': 'opportunity_field_history', 'model': 'base_crm__opportunity_field_histories', 'id_column': 'opportunity_field_history_id',
             'live_model': 'int_opportunity_field_histories_attached',
+            'attached': true,
         },
         {
             'source_table': 'dated_conversion_rate', 'model': 'base_crm__dated_conversion_rates', 'id_column': 'dated_conversion_rate_id',
