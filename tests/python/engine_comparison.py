@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import psycopg2
 
 from tests.python.helpers import BUILD_COLUMNS
 
@@ -82,6 +83,19 @@ def duckdb_reader(path: Path) -> Reader:
     return execute
 
 
+def postgres_reader(dsn: str) -> Reader:
+    def execute(sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        pg = psycopg2.connect(dsn)
+        try:
+            with pg.cursor() as cursor:
+                cursor.execute(sql)
+                return [d[0] for d in cursor.description], cursor.fetchall()
+        finally:
+            pg.close()
+
+    return execute
+
+
 # The table where the incremental models keep how they were last built (see
 # macros/incremental.sql): bookkeeping of one build, not rows of the project, and kept only
 # where models are incremental (not on Spark).
@@ -98,17 +112,20 @@ def relations(execute: Reader, schemas: tuple[str, ...]) -> set[str]:
     return {f'{schema}."{name}"' for schema, name in rows if name != INCREMENTAL_STATE_TABLE}
 
 
-def differences(duck: Contents, other: Contents, engine: str = "postgres", limit: int = 3) -> str | None:
-    """None when both hold the same columns and rows, else what differs, briefly."""
-    if duck.columns != other.columns:
-        return f"columns differ: duckdb {duck.columns}, {engine} {other.columns}"
-    if duck.rows == other.rows:
+def differences(
+    first: Contents, other: Contents, engine: str = "postgres", limit: int = 3, first_engine: str = "duckdb"
+) -> str | None:
+    """None when both hold the same columns and rows, else what differs, briefly: `first`
+    read on `first_engine`, `other` on `engine`."""
+    if first.columns != other.columns:
+        return f"columns differ: {first_engine} {first.columns}, {engine} {other.columns}"
+    if first.rows == other.rows:
         return None
-    only_duck = list((Counter(duck.rows) - Counter(other.rows)).elements())
-    only_other = list((Counter(other.rows) - Counter(duck.rows)).elements())
+    only_first = list((Counter(first.rows) - Counter(other.rows)).elements())
+    only_other = list((Counter(other.rows) - Counter(first.rows)).elements())
     return (
-        f"{len(duck.rows)} rows on duckdb, {len(other.rows)} on {engine};"
-        f" {len(only_duck)} only on duckdb, e.g. {sorted(only_duck, key=sort_key)[:limit]};"
+        f"{len(first.rows)} rows on {first_engine}, {len(other.rows)} on {engine};"
+        f" {len(only_first)} only on {first_engine}, e.g. {sorted(only_first, key=sort_key)[:limit]};"
         f" {len(only_other)} only on {engine}, e.g. {sorted(only_other, key=sort_key)[:limit]}"
     )
 
@@ -116,7 +133,7 @@ def differences(duck: Contents, other: Contents, engine: str = "postgres", limit
 @dataclass
 class Comparison:
     differences: dict[str, str]  # relation -> what differs
-    rows: dict[str, int]  # relation -> rows on duckdb
+    rows: dict[str, int]  # relation -> rows on the first side (DuckDB unless named)
 
 
 def compare(
@@ -137,13 +154,16 @@ def compare_readers(
     names: set[str],
     engine: str = "postgres",
     other_relation: Callable[[str], str] = lambda name: name,
+    first_engine: str = "duckdb",
 ) -> Comparison:
-    """`compare` with any reader on the first side: two builds on one engine."""
+    """`compare` with any reader on the first side (read on `first_engine`): two builds on
+    one engine."""
     result = Comparison({}, {})
     for relation in sorted(names):
         on_first = contents(first, relation)
         result.rows[relation] = len(on_first.rows)
-        difference = differences(on_first, contents(other, other_relation(relation)), engine)
+        difference = differences(
+            on_first, contents(other, other_relation(relation)), engine, first_engine=first_engine)
         if difference:
             result.differences[relation] = difference
     return result

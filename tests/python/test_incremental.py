@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import psycopg2
 
 from salesperf.cli import main
 from salesperf.dbt_build import dbt_vars, release_warehouse, run_dbt
@@ -32,6 +31,7 @@ from tests.python.engine_comparison import (
     Reader,
     compare,
     compare_readers,
+    postgres_reader,
     duckdb_reader,
     relations,
 )
@@ -253,19 +253,6 @@ def test_daily_runs_on_duckdb_recompute_by_key_and_match_a_full_rebuild(tmp_path
 # --- PostgreSQL, the raw schema copied there after each day's load --------------------------
 
 
-def postgres_reader(server: PostgresServer, database: str) -> Reader:
-    def execute(sql: str) -> tuple[list[str], list[tuple]]:
-        pg = psycopg2.connect(server.dsn(database))
-        try:
-            with pg.cursor() as cursor:
-                cursor.execute(sql)
-                return [d[0] for d in cursor.description], cursor.fetchall()
-        finally:
-            pg.close()
-
-    return execute
-
-
 def test_daily_runs_on_postgres_recompute_by_key_and_match_a_full_rebuild(
     postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
@@ -288,11 +275,11 @@ def test_daily_runs_on_postgres_recompute_by_key_and_match_a_full_rebuild(
             load_csv_folder(write_day(con, day, tmp_path / f"day{number}"), con, "raw", append=True)
         run("daily", day.as_of)
         run("rebuilt", day.as_of, "--full-refresh")
-        daily = postgres_reader(postgres_server, "daily")
+        daily = postgres_reader(postgres_server.dsn("daily"))
         runs = last_runs(daily)
         assert set(runs) == INCREMENTAL_MODELS
         assert all(run.startswith("recomputed by key: ") for run in runs.values()), runs
-        comparison = compare_readers(daily, postgres_reader(postgres_server, "rebuilt"),
-                                     compared_relations(daily), engine="full rebuild")
+        comparison = compare_readers(daily, postgres_reader(postgres_server.dsn("rebuilt")), compared_relations(daily),
+                                     engine="postgres full rebuild", first_engine="postgres daily run")
         assert comparison.differences == {}
         assert comparison.rows['marts."fct_activities"'] > 10_000

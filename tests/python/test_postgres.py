@@ -29,12 +29,12 @@ from salesperf.warehouse import connect
 from tests.python.engine_comparison import (
     COMPARED_SCHEMAS,
     Contents,
-    Reader,
     assert_odd_text_parsed,
     compare,
     differences,
     duckdb_reader,
     normalise,
+    postgres_reader,
     relations,
     write_odd_text_export,
 )
@@ -54,8 +54,11 @@ class PostgresBuild:
     database: str
     summary: BuildSummary
 
+    def dsn(self) -> str:
+        return self.server.dsn(self.database)
+
     def connect(self) -> Any:
-        return psycopg2.connect(self.server.dsn(self.database))
+        return psycopg2.connect(self.dsn())
 
 
 def build_on_postgres(server: PostgresServer, database: str, config: DemoConfig, target: Path) -> PostgresBuild:
@@ -107,19 +110,6 @@ def postgres_el_dirty_demo(
 # --- reading PostgreSQL ---------------------------------------------------------------
 
 
-def postgres_reader(built: PostgresBuild) -> Reader:
-    def execute(sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-        pg = built.connect()
-        try:
-            with pg.cursor() as cursor:
-                cursor.execute(sql)
-                return [d[0] for d in cursor.description], cursor.fetchall()
-        finally:
-            pg.close()
-
-    return execute
-
-
 # --- the tests ----------------------------------------------------------------------------
 
 
@@ -151,9 +141,9 @@ def test_the_copy_keeps_every_raw_row_and_value(
     DuckDB holds them."""
     for (path, _), built in ((built_demo, postgres_demo), (built_dirty_demo, postgres_dirty_demo)):
         names = relations(duckdb_reader(path), ("raw",))
-        assert names == relations(postgres_reader(built), ("raw",))
+        assert names == relations(postgres_reader(built.dsn()), ("raw",))
         assert len(names) == len(RAW_TABLES) + 1  # with the demo's fault manifest
-        comparison = compare(path, postgres_reader(built), names)
+        comparison = compare(path, postgres_reader(built.dsn()), names)
         assert comparison.differences == {}
         assert comparison.rows['raw."opportunity"'] > 100
 
@@ -177,9 +167,9 @@ def test_every_staging_intermediate_and_mart_relation_matches_duckdb(
 ) -> None:
     path, _ = built_demo
     names = relations(duckdb_reader(path), COMPARED_SCHEMAS)
-    assert names == relations(postgres_reader(postgres_demo), COMPARED_SCHEMAS)
+    assert names == relations(postgres_reader(postgres_demo.dsn()), COMPARED_SCHEMAS)
     assert {name.split(".")[0] for name in names} == set(COMPARED_SCHEMAS)
-    comparison = compare(path, postgres_reader(postgres_demo), names)
+    comparison = compare(path, postgres_reader(postgres_demo.dsn()), names)
     assert comparison.differences == {}
     assert sum(comparison.rows.values()) > 50_000  # not a comparison of empty relations
 
@@ -191,7 +181,7 @@ def test_marts_say_which_build_wrote_them_on_postgres_too(
     every mart; as_of reads the same on both engines."""
     path, _ = built_demo
     stamps = {}
-    for engine, execute in (("duckdb", duckdb_reader(path)), ("postgres", postgres_reader(postgres_demo))):
+    for engine, execute in (("duckdb", duckdb_reader(path)), ("postgres", postgres_reader(postgres_demo.dsn()))):
         marts = sorted(name for name in relations(execute, ("marts",)))
         stamps[engine] = {
             tuple(normalise(value) for value in row)
@@ -217,7 +207,7 @@ def test_dirty_demo_quarantine_and_reconciliation_match_duckdb(
     postgres_dirty_demo: PostgresBuild, built_dirty_demo: tuple[Path, BuildSummary]
 ) -> None:
     path, _ = built_dirty_demo
-    comparison = compare(path, postgres_reader(postgres_dirty_demo), {'marts."crm_load_reconciliation"', 'marts."crm_quarantine"'})
+    comparison = compare(path, postgres_reader(postgres_dirty_demo.dsn()), {'marts."crm_load_reconciliation"', 'marts."crm_quarantine"'})
     assert comparison.differences == {}
     assert comparison.rows['marts."crm_quarantine"'] > 0
 
@@ -234,9 +224,9 @@ def test_rows_without_load_order_are_numbered_and_decided_as_on_duckdb(
     assert "assert_newest_versions_are_decided_by_the_data" in summary.warned
     assert sorted(f.split(":")[0] for f in summary.failures) == sorted(f.split(":")[0] for f in on_duckdb.failures)
     names = relations(duckdb_reader(path), ("staging", "intermediate"))
-    assert names == relations(postgres_reader(postgres_el_dirty_demo), ("staging", "intermediate"))
+    assert names == relations(postgres_reader(postgres_el_dirty_demo.dsn()), ("staging", "intermediate"))
     assert 'intermediate."int_crm_raw_rows_classified"' in names
-    comparison = compare(path, postgres_reader(postgres_el_dirty_demo), names)
+    comparison = compare(path, postgres_reader(postgres_el_dirty_demo.dsn()), names)
     assert comparison.differences == {}
     assert comparison.rows['intermediate."int_crm_raw_rows_classified"'] > 10_000
 
@@ -259,8 +249,8 @@ def test_odd_text_parses_the_same_on_both_engines(postgres_server: PostgresServe
     assert summary.success, "\n".join(summary.lines())
 
     built = PostgresBuild(postgres_server, "odd_text", summary)
-    assert compare(warehouse, postgres_reader(built), {'staging."base_crm__products"'}).differences == {}
-    _, rows = postgres_reader(built)("select product_id, unit_cost, last_modified_at_utc from staging.base_crm__products")
+    assert compare(warehouse, postgres_reader(built.dsn()), {'staging."base_crm__products"'}).differences == {}
+    _, rows = postgres_reader(built.dsn())("select product_id, unit_cost, last_modified_at_utc from staging.base_crm__products")
     assert_odd_text_parsed(rows)
 
 
@@ -277,7 +267,7 @@ def test_cli_generates_and_loads_into_postgres(
     built = PostgresBuild(postgres_server, "cli", BuildSummary(success=True))
 
     def count(table: str) -> int:
-        return int(postgres_reader(built)(f"select count(*) from {table}")[1][0][0])
+        return int(postgres_reader(built.dsn())(f"select count(*) from {table}")[1][0][0])
 
     status = main([
         "generate", "--reps", "6", "--months", "3", "--seed", "3", "--end-date", "2026-03-01",
