@@ -7,14 +7,15 @@
     was built for, the newest raw load (_loaded_at) it had read, and a fingerprint of its
     definition. A run recomputes by key when that state allows it, and rebuilds the whole
     table when:
-    - var incremental_runs is false (the default: raw rows edited in place, which keep
-      their _loaded_at, would go unseen by a run by key);
+    - var incremental_runs is false;
     - it is the first build, or dbt runs with --full-refresh;
     - the model, a model or seed upstream of it, or a var changed (the fingerprint);
     - as_of is earlier than the last build's (time travel: a past as_of is a rebuild);
-    - for a base model, the raw table is not numbered by salesperf load, or the rows loaded
-      before the last build changed (a replace load or a hard delete); for a model built on
-      base models, rows they held at its last build are gone.
+    - for a base model, the raw table is not numbered by salesperf load;
+    - the rows it read at its last build (a base model's raw rows, or the rows of the base
+      models another reads, loaded up to then) are not all there as they were: a row
+      edited in place, a replace load or a hard delete. The state keeps their count and a
+      checksum for that.
     A macro changes no fingerprint: after editing one, run with --full-refresh.
     On other engines (Spark's plain parquet tables cannot delete rows) these are tables.
 -#}
@@ -97,20 +98,17 @@
         {{ return({'by_key': false, 'reason': 'as_of is earlier than the last build\'s (' ~ state.as_of ~ ')'}) }}
     {%- endif -%}
     {%- set raw_table = config.get('incremental_raw_table') -%}
-    {%- if raw_table -%}
-        {%- set replaced = raw_table_replaced(raw_table, state.loaded_at_high_water) -%}
-        {%- if replaced -%}
-            {{ return({'by_key': false, 'reason': replaced}) }}
-        {%- endif -%}
+    {%- if raw_table and not raw_table_numbered(raw_table) -%}
+        {{ return({'by_key': false, 'reason': 'the raw table was not loaded by salesperf load, which numbers its rows'}) }}
     {%- endif -%}
-    {%- set held = input_rows(config.get('incremental_inputs') or [], state.loaded_at_high_water) -%}
+    {%- set held = input_rows(state.loaded_at_high_water) -%}
     {%- if held != state.input_rows -%}
         {%- set changed = [] -%}
         {%- for part in held.split(';') if part not in (state.input_rows or '').split(';') -%}
             {%- do changed.append(part.split('=')[0]) -%}
         {%- endfor -%}
         {{ return({'by_key': false, 'reason': 'rows of ' ~ changed | join(', ')
-            ~ ' read by the last build are gone (a replace load or a hard delete)'}) }}
+            ~ ' read by the last build changed (an edit in place, a replace load or a hard delete)'}) }}
     {%- endif -%}
     {{ return({
         'by_key': true,
@@ -121,47 +119,69 @@
 {%- endmacro %}
 
 
-{#- Why a base model cannot add to what it holds, or none: the raw rows it read last time
-    must still be there, the same number of them, each with the number the loader gave it
-    (a table numbered by the hash of its values, as EL tools land it, renumbers). -#}
-{% macro raw_table_replaced(raw_table, loaded_since) -%}
-    {%- set relation = source('crm', raw_table) -%}
-    {%- set present = source_table_columns(relation) -%}
-    {%- if present is none or '_source_row' not in present or loaded_at_column(present) is none -%}
-        {{ return('the raw table was not loaded by salesperf load, which numbers its rows') }}
-    {%- endif -%}
-    {%- set counts = run_query(
-        'select (select count(*) from ' ~ relation ~ ' where '
-        ~ loaded_at_expression(loaded_at_column(present)) ~ ' <= ' ~ loaded_at_literal(loaded_since)
-        ~ '), (select count(*) from ' ~ this ~ ')'
-    ) -%}
-    {%- if counts[0][0] != counts[0][1] -%}
-        {{ return('the raw rows loaded by the last build changed (a replace load or a hard delete)') }}
-    {%- endif -%}
-    {{ return(none) }}
+{#- Whether a base model's raw table can be added to by key: each row has the number the
+    loader gave it (a table numbered by the hash of its values, as EL tools land it,
+    renumbers on every load) and its load time. -#}
+{% macro raw_table_numbered(raw_table) -%}
+    {%- set present = source_table_columns(source('crm', raw_table)) -%}
+    {{ return(present is not none and '_source_row' in present and loaded_at_column(present) is not none) }}
 {%- endmacro %}
 
 
-{#- 'name=rows;...' for the base models a model reads: all their rows, or those loaded by
-    `loaded_until`. A base model keeps every raw row it read, so the rows it held at the
-    last build are still there, with the same _loaded_at, unless some were taken away: a
-    key a daily run would never look at again (a deleted user, task or deal). -#}
-{% macro input_rows(names, loaded_until=none) -%}
-    {%- if not names -%}
+{#- 'name=<count>/<checksum>;...' of the rows this model read: those of the base models
+    named by config(incremental_inputs=...), and for a base model those of its raw table
+    ('raw.<table>'), loaded by `loaded_until`. A base model keeps every raw row it read, and
+    a run by key only adds rows loaded later: the rows loaded by the last build are the
+    same at the next one unless some were edited in place, replaced or taken away (a key a
+    run by key would never look at again). -#}
+{% macro input_rows(loaded_until) -%}
+    {%- set checks = [] -%}
+    {%- set raw_table = config.get('incremental_raw_table') -%}
+    {%- if raw_table -%}
+        {%- set relation = source('crm', raw_table) -%}
+        {%- set loaded_at = loaded_at_expression(loaded_at_column(source_table_columns(relation))) -%}
+        {%- do checks.append(rows_checksum('raw.' ~ raw_table, relation, loaded_at, loaded_until)) -%}
+    {%- endif -%}
+    {%- for name in config.get('incremental_inputs') or [] -%}
+        {%- do checks.append(rows_checksum(name, ref(name), '_loaded_at', loaded_until)) -%}
+    {%- endfor -%}
+    {%- if not checks -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set counts = [] -%}
-    {%- for name in names | sort -%}
-        {%- do counts.append(
-            'select ' ~ text_literal(name) ~ ' as model_name, count(*) as loaded_rows from ' ~ ref(name)
-            ~ (' where _loaded_at <= ' ~ loaded_at_literal(loaded_until) if loaded_until is not none else '')
-        ) -%}
-    {%- endfor -%}
     {%- set parts = [] -%}
-    {%- for row in run_query(counts | join(' union all ')) -%}
+    {%- for row in run_query(checks | join(' union all ')) -%}
         {%- do parts.append(row[0] ~ '=' ~ row[1]) -%}
     {%- endfor -%}
     {{ return(parts | sort | join(';')) }}
+{%- endmacro %}
+
+
+{#- A query of one row: `name` and '<count>/<checksum>' of the rows of `relation` whose
+    `loaded_at` is at most `loaded_until`. The checksum is of every column's value, so that
+    a row edited in place changes it; engines without one (no incremental models there)
+    give the count. -#}
+{% macro rows_checksum(name, relation, loaded_at, loaded_until) -%}
+    {{ return(adapter.dispatch('rows_checksum', 'salesperf')(name, relation, loaded_at, loaded_until)) }}
+{%- endmacro %}
+
+{% macro default__rows_checksum(name, relation, loaded_at, loaded_until) -%}
+    select {{ text_literal(name) }} as input_name, cast(count(*) as {{ dbt.type_string() }}) as checksum
+    from {{ relation }} as checked
+    where {{ loaded_at }} <= {{ loaded_at_literal(loaded_until) }}
+{%- endmacro %}
+
+{% macro duckdb__rows_checksum(name, relation, loaded_at, loaded_until) -%}
+    select {{ text_literal(name) }} as input_name,
+        cast(count(*) as varchar) || '/' || cast(coalesce(bit_xor(hash(checked)), 0) as varchar) as checksum
+    from {{ relation }} as checked
+    where {{ loaded_at }} <= {{ loaded_at_literal(loaded_until) }}
+{%- endmacro %}
+
+{% macro postgres__rows_checksum(name, relation, loaded_at, loaded_until) -%}
+    select {{ text_literal(name) }} as input_name,
+        count(*)::text || '/' || coalesce(bit_xor(hashtextextended(checked::text, 0)), 0)::text as checksum
+    from {{ relation }} as checked
+    where {{ loaded_at }} <= {{ loaded_at_literal(loaded_until) }}
 {%- endmacro %}
 
 
@@ -244,7 +264,8 @@
 {#-
     The post-hook of these models: records the as_of they were built for, the newest
     _loaded_at they read (in the base models named by config(incremental_inputs=...), or
-    in the model itself), the fingerprint, and how this run built it. Runs on rebuilds too.
+    in the model itself), the count and checksum of the rows they read up to it, the
+    fingerprint, and how this run built it. Runs on rebuilds too.
 -#}
 {% macro record_incremental_state() -%}
     {%- if execute and config.get('materialized') == 'incremental' -%}
@@ -254,15 +275,17 @@
             {%- set relation = this if name == this.identifier else ref(name) -%}
             {%- do newest.append('select max(_loaded_at) as loaded_at from ' ~ relation) -%}
         {%- endfor -%}
+        {%- set high_water = run_query(
+            'select cast(max(loaded_at) as ' ~ dbt.type_string() ~ ') from (' ~ newest | join(' union all ') ~ ') as loads'
+        )[0][0] -%}
         {%- do run_query('delete from ' ~ state ~ ' where model_name = ' ~ text_literal(this.identifier)) -%}
         {%- do run_query(
-            'insert into ' ~ state ~ ' select ' ~ text_literal(this.identifier) ~ ', '
+            'insert into ' ~ state ~ ' values (' ~ text_literal(this.identifier) ~ ', '
             ~ text_literal(as_of_value()) ~ ', '
-            ~ 'cast(max(loaded_at) as ' ~ dbt.type_string() ~ '), '
+            ~ (text_literal(high_water) if high_water is not none else 'null') ~ ', '
             ~ text_literal(definition_fingerprint()) ~ ', '
-            ~ text_literal(input_rows(config.get('incremental_inputs') or [])) ~ ', '
-            ~ text_literal(incremental_run_summary(model.get('salesperf_incremental_plan')))
-            ~ ' from (' ~ newest | join(' union all ') ~ ') as loads'
+            ~ (text_literal(input_rows(high_water)) if high_water is not none else 'null') ~ ', '
+            ~ text_literal(incremental_run_summary(model.get('salesperf_incremental_plan'))) ~ ')'
         ) -%}
     {%- endif -%}
 {%- endmacro %}
