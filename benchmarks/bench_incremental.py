@@ -168,11 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"held back {day}: {held}", flush=True)
         first = run_child({"name": f"first build at as_of {day_start} (not compared)", "kind": "dbt",
                            "database": str(daily), "target": str(scratch / "first_target"),
-                           "args": ["build", *dbt_vars(as_of=day_start, incremental_runs=True)]})
+                           "args": ["build", *dbt_vars(as_of=day_start)]})
         appended = append_day(daily, loaded_at="2026-12-01 06:00:00")
         print(f"appended the day's load: {appended}", flush=True)
         shutil.copy(daily, full)
-        vars_args = dbt_vars(as_of=day_end, incremental_runs=True)
+        vars_args = dbt_vars(as_of=day_end)
         steps = [
             run_child({"name": "daily dbt build", "kind": "dbt", "database": str(daily),
                        "target": str(scratch / "daily_target"), "args": ["build", *vars_args]}),

@@ -25,8 +25,8 @@
         {{ return(parsed) }}
 
     {%- elif name == 'incremental_runs' -%}
-        {%- if blank or value in [false, 'false', 'False'] -%}{{ return(false) }}{%- endif -%}
-        {%- if value not in [true, 'true', 'True'] -%}
+        {%- if value in [false, 'false', 'False'] -%}{{ return(false) }}{%- endif -%}
+        {%- if not blank and value not in [true, 'true', 'True'] -%}
             {{ var_rule_error(name, value, "true or false") }}
         {%- endif -%}
         {{ return(true) }}

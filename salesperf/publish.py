@@ -126,7 +126,7 @@ class DuckDbPublication:
     def build_target_path(self) -> None:
         return None  # target/: its relation names are the published ones
 
-    def prepare(self, incremental_runs: bool = False) -> Path:
+    def prepare(self, incremental_runs: bool = True) -> Path:
         """A fresh work copy of the published file; what an earlier killed run left is removed.
         The copy holds the incremental models and their state whether or not runs are by key."""
         if not self.published.exists():
@@ -294,7 +294,7 @@ class PostgresPublication:
         # its own target folder: target/ keeps the published schema names, for mf and the reports
         return PROJECT_ROOT / "target" / "postgres-build"
 
-    def prepare(self, incremental_runs: bool = False) -> None:
+    def prepare(self, incremental_runs: bool = True) -> None:
         """Drop what a killed run left. With `incremental_runs` (the var), then give the
         shadow schemas a copy of the published incremental models and their state
         (macros/incremental.sql): the build updates them by key, as it would in place,

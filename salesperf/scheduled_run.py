@@ -119,7 +119,8 @@ class _Run:
         from salesperf.dbt_build import split_vars
 
         given = {**split_vars(self.options.dbt_args)[0], **self.options.vars}
-        work = self.publication.prepare(incremental_runs=str(given.get("incremental_runs")).lower() == "true")
+        # as the var reads (macros/checked_var.sql): on unless given as false
+        work = self.publication.prepare(incremental_runs=str(given.get("incremental_runs")).lower() != "false")
         if isinstance(work, Path):
             return "done", f"a copy of {work.stat().st_size / 1e6:,.0f} MB"
         return "done", "shadow schemas cleared"

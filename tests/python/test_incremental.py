@@ -5,11 +5,11 @@ each load that day's changes as `salesperf load --append` lands them (new record
 versions of stored ones with a later last_modified_date: a changed task, a late change to
 a January call, a soft-deleted event, a reassigned deal, a deleted task, a task whose new
 version is quarantined, a new deal with its history, a new lead), move as_of on, and run
-`salesperf build` again, with daily runs by key switched on (var `incremental_runs`).
-After each run every staging, intermediate and mart relation is compared with a
+`salesperf build` again (runs by key are the default). After each run every staging, intermediate and mart relation is compared with a
 `--full-refresh` build of a copy of the same warehouse, and the state the incremental
 models keep says how each was built: by key on a day, rebuilt when as_of goes back, a var
-changes or a replace load takes rows away.
+changes, a replace load takes rows away or a raw row is edited in place, and rebuilt on
+every run when var incremental_runs is false.
 """
 
 from __future__ import annotations
@@ -45,9 +45,6 @@ INCREMENTAL_MODELS = {
 FIRST_AS_OF = "2026-05-20 09:00:00"
 
 
-def daily_vars(**values: object) -> list[str]:
-    """--vars of a run with daily runs by key switched on."""
-    return dbt_vars(incremental_runs=True, **values)
 
 # ids of the records the days create
 NEW_CALL, NEW_FUTURE_TASK, NEW_DEAL_TASK = "00T9NEW000000001", "00T9NEW000000002", "00T9NEW000000003"
@@ -201,14 +198,14 @@ def test_daily_runs_on_duckdb_recompute_by_key_and_match_a_full_rebuild(tmp_path
     days = DuckDBDays(tmp_path)
     with duckdb.connect(str(days.warehouse)) as con:
         generate(SMALL_DEMO, con, "raw")
-    assert set(days.run(*daily_vars(as_of=FIRST_AS_OF)).values()) == {"rebuilt: first build or full refresh"}
+    assert set(days.run(*dbt_vars(as_of=FIRST_AS_OF)).values()) == {"rebuilt: first build or full refresh"}
 
     for number, day in enumerate(DAYS, start=1):
         if day.changes:
             with duckdb.connect(str(days.warehouse), read_only=True) as con:
                 files = write_day(con, day, tmp_path / f"day{number}")
             days.load(files)
-        runs = days.run(*daily_vars(as_of=day.as_of))
+        runs = days.run(*dbt_vars(as_of=day.as_of))
         assert set(runs) == INCREMENTAL_MODELS
         assert all(run.startswith("recomputed by key: ") for run in runs.values()), (day.as_of, runs)
 
@@ -223,11 +220,11 @@ def test_daily_runs_on_duckdb_recompute_by_key_and_match_a_full_rebuild(tmp_path
                            [NEW_CALL]).fetchall() == [(0,)]
 
     # time travel: an earlier as_of rebuilds every incremental model
-    runs = days.run(*daily_vars(as_of="2026-05-15 09:00:00"))
+    runs = days.run(*dbt_vars(as_of="2026-05-15 09:00:00"))
     assert all(run.startswith("rebuilt: as_of is earlier than the last build's") for run in runs.values()), runs
 
     # a var read by the models changes: the definition's fingerprint rebuilds them
-    runs = days.run(*daily_vars(as_of="2026-05-25 09:00:00", completed_task_statuses=["Completed", "Deferred"]))
+    runs = days.run(*dbt_vars(as_of="2026-05-25 09:00:00", completed_task_statuses=["Completed", "Deferred"]))
     assert all(run.startswith("rebuilt: its definition") for run in runs.values()), runs
 
     # a replace load without one task's rows (a hard delete): the tasks' base model and the
@@ -240,14 +237,34 @@ def test_daily_runs_on_duckdb_recompute_by_key_and_match_a_full_rebuild(tmp_path
         con.execute("copy (select * exclude (_loaded_at, _source_row) from raw.task where id <> ?)"
                     f" to '{replaced / 'task.csv'}' (header)", [gone])
     days.load(replaced, append=False)
-    runs = days.run(*daily_vars(as_of="2026-05-25 09:00:00", completed_task_statuses=["Completed", "Deferred"]))
-    assert runs["base_crm__tasks"].startswith("rebuilt: the raw rows loaded by the last build changed"), runs
+    runs = days.run(*dbt_vars(as_of="2026-05-25 09:00:00", completed_task_statuses=["Completed", "Deferred"]))
+    assert runs["base_crm__tasks"].startswith("rebuilt: rows of raw.task read by the last build changed"), runs
     for model in ("int_activities_typed", "int_activities_linked"):
-        assert runs[model].startswith("rebuilt: rows of base_crm__tasks read by the last build are gone"), runs
+        assert runs[model].startswith("rebuilt: rows of base_crm__tasks read by the last build changed"), runs
     assert runs["base_crm__events"].startswith("recomputed by key: "), runs
     with duckdb.connect(str(days.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_activities where activity_id = ?",
                            [gone]).fetchall() == [(0,)]
+
+    # a raw row edited in place, its load time kept (a hand-made fix): the checksum of the
+    # rows loaded by the last build sees it, and what reads it rebuilds
+    with duckdb.connect(str(days.warehouse)) as con:
+        (edited,) = con.execute("select id from raw.task where status = 'Completed' and activity_date"
+                                " = date '2026-03-03' order by id limit 1").fetchone()
+        con.execute("update raw.task set status = 'Not Started' where id = ?", [edited])
+    runs = days.run(*dbt_vars(as_of="2026-05-25 09:00:00", completed_task_statuses=["Completed", "Deferred"]))
+    assert runs["base_crm__tasks"].startswith("rebuilt: rows of raw.task read by the last build changed"), runs
+    for model in ("int_activities_typed", "int_activities_linked"):
+        assert runs[model].startswith("rebuilt: rows of base_crm__tasks read by the last build changed"), runs
+    assert runs["base_crm__events"].startswith("recomputed by key: "), runs
+    with duckdb.connect(str(days.warehouse), read_only=True) as con:
+        assert con.execute("select is_completed from marts.fct_activities where activity_id = ?",
+                           [edited]).fetchall() == [(False,)]
+
+    # switched off, every run rebuilds them
+    runs = days.run(*dbt_vars(as_of="2026-05-26 09:00:00", completed_task_statuses=["Completed", "Deferred"],
+                              incremental_runs=False))
+    assert set(runs.values()) == {"rebuilt: incremental runs are off (var incremental_runs)"}, runs
 
 
 # --- PostgreSQL, the raw schema copied there after each day's load --------------------------
@@ -264,7 +281,7 @@ def test_daily_runs_on_postgres_recompute_by_key_and_match_a_full_rebuild(
     def run(database: str, as_of: str, *extra: str) -> None:
         with duckdb.connect(str(raw), read_only=True) as con, postgres_environment(postgres_server, database):
             copy_schema(con, "raw")
-            result = run_dbt(["build", *models, *extra, *daily_vars(as_of=as_of)], target_path=tmp_path / database)
+            result = run_dbt(["build", *models, *extra, *dbt_vars(as_of=as_of)], target_path=tmp_path / database)
         assert result.success
 
     with duckdb.connect(str(raw)) as con:

@@ -370,7 +370,7 @@ def test_a_build_on_postgres_publishes_by_swapping_shadow_schemas(
     with duckdb.connect() as con:
         generate(SMALL_DEMO, con, "raw")
         copy_schema(con, "raw")
-    args = ["build", "--target", "postgres", *dbt_vars(as_of=SMALL_DEMO_AS_OF, incremental_runs=True)]
+    args = ["build", "--target", "postgres", *dbt_vars(as_of=SMALL_DEMO_AS_OF)]
     # the first publish validates the shadow marts with the expectation suites, as on DuckDB
     assert main(["run", "--skip-freshness", "--skip-reports", *args[1:]]) == 0, capsys.readouterr().out
     assert "validate the marts: pass" in capsys.readouterr().out
@@ -386,7 +386,7 @@ def test_a_build_on_postgres_publishes_by_swapping_shadow_schemas(
             assert cursor.fetchall() == [(build_id,)]
         pg.commit()
         # the next day's run starts its shadow schemas from the published incremental models
-        day_after = ["--target", "postgres", *dbt_vars(as_of="2026-06-02 00:00:00", incremental_runs=True)]
+        day_after = ["--target", "postgres", *dbt_vars(as_of="2026-06-02 00:00:00")]
         assert main(["run", "--skip-freshness", "--skip-reports", "--skip-validation", *day_after]) == 0
         with pg.cursor() as cursor:
             cursor.execute("select last_run from staging._salesperf_incremental_state"
