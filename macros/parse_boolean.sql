@@ -3,7 +3,7 @@
     Anything else is null, never a guess.
 -#}
 {% macro parse_boolean(expression) -%}
-    {%- if landed_type(expression) == 'boolean' -%}
+    {%- if landed_as(expression, 'boolean') -%}
         {{ return(expression) }}
     {%- endif -%}
     case lower({{ clean_text(expression) }})

@@ -4,7 +4,7 @@
     the parsed value with the raw one, so a bad value never stops the build.
 -#}
 {% macro parse_number(expression) -%}
-    {%- if landed_type(expression) == 'integer' -%}
+    {%- if landed_as(expression, 'number') -%}
         {{ return('cast(' ~ expression ~ ' as ' ~ dbt.type_numeric() ~ ')') }}
     {%- endif -%}
     {{ return(adapter.dispatch('parse_number', 'salesperf')(expression)) }}

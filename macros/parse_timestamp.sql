@@ -5,7 +5,7 @@
     raw timestamps are; null when the text is not a timestamp.
 -#}
 {% macro parse_timestamp(expression) -%}
-    {%- if landed_type(expression) in ('timestamp', 'date') -%}
+    {%- if landed_as(expression, 'timestamp') -%}
         {{ return('cast(' ~ expression ~ ' as ' ~ dbt.type_timestamp() ~ ')') }}
     {%- endif -%}
     {{ return(adapter.dispatch('parse_timestamp', 'salesperf')(expression)) }}

@@ -32,8 +32,8 @@ typed as (
         _is_current_version,
         _version_started_at_utc,
         _row_hash,
-        {{ clean_text('conversion_rate') }} as conversion_rate_raw,
-        {{ clean_text('next_start_date') }} as next_start_date_raw,
+        {{ raw_text('conversion_rate', 'number') }} as conversion_rate_raw,
+        {{ raw_text('next_start_date', 'date') }} as next_start_date_raw,
         {{ raw_values([
             'id', 'iso_code', 'start_date', 'next_start_date', 'conversion_rate',
         ]) }} as raw_values

@@ -49,11 +49,11 @@ typed as (
         _is_current_version,
         _version_started_at_utc,
         _row_hash,
-        {{ clean_text('duration_in_minutes') }} as duration_in_minutes_raw,
-        {{ clean_text('start_date_time') }} as start_date_time_raw,
-        {{ clean_text('end_date_time') }} as end_date_time_raw,
-        {{ clean_text('created_date') }} as created_date_raw,
-        {{ clean_text('last_modified_date') }} as last_modified_date_raw
+        {{ raw_text('duration_in_minutes', 'number') }} as duration_in_minutes_raw,
+        {{ raw_text('start_date_time', 'timestamp') }} as start_date_time_raw,
+        {{ raw_text('end_date_time', 'timestamp') }} as end_date_time_raw,
+        {{ raw_text('created_date', 'timestamp') }} as created_date_raw,
+        {{ raw_text('last_modified_date', 'timestamp') }} as last_modified_date_raw
 
     from source_rows
 

@@ -37,9 +37,9 @@ typed as (
         _is_current_version,
         _version_started_at_utc,
         _row_hash,
-        {{ clean_text('converted_date') }} as converted_date_raw,
-        {{ clean_text('created_date') }} as created_date_raw,
-        {{ clean_text('last_modified_date') }} as last_modified_date_raw,
+        {{ raw_text('converted_date', 'date') }} as converted_date_raw,
+        {{ raw_text('created_date', 'timestamp') }} as created_date_raw,
+        {{ raw_text('last_modified_date', 'timestamp') }} as last_modified_date_raw,
         {{ raw_values([
             'id', 'owner_id', 'status', 'lead_source', 'is_converted', 'is_deleted', 'created_date',
             'converted_date', 'last_modified_date',

@@ -68,15 +68,15 @@ typed as (
         _row_hash,
 
         -- what a quarantine row shows
-        {{ clean_text('amount') }} as amount_raw,
+        {{ raw_text('amount', 'number') }} as amount_raw,
         -- probability may land as a float, which engines write as text differently (10.0,
         -- 10): only text that does not parse is kept, the same on every engine
         case
             when {{ parse_number('probability') }} is null then {{ clean_text('probability') }}
         end as probability_raw,
-        {{ clean_text('close_date') }} as close_date_raw,
-        {{ clean_text('created_date') }} as created_date_raw,
-        {{ clean_text('last_modified_date') }} as last_modified_date_raw,
+        {{ raw_text('close_date', 'date') }} as close_date_raw,
+        {{ raw_text('created_date', 'timestamp') }} as created_date_raw,
+        {{ raw_text('last_modified_date', 'timestamp') }} as last_modified_date_raw,
         {{ raw_values([
             'id', 'name', 'owner_id', 'stage_name', 'amount', 'close_date', 'is_deleted',
             'last_modified_date', 'probability', 'created_date',

@@ -81,13 +81,13 @@ typed as (
         _is_current_version,
         _version_started_at_utc,
         _row_hash,
-        {{ clean_text('amount') }} as amount_raw,
+        {{ raw_text('amount', 'number') }} as amount_raw,
         -- probability may land as a float, which engines write as text differently (10.0,
         -- 10): only text that does not parse is kept, the same on every engine
         case
             when {{ parse_number('probability') }} is null then {{ clean_text('probability') }}
         end as probability_raw,
-        {{ clean_text('close_date') }} as close_date_raw,
+        {{ raw_text('close_date', 'date') }} as close_date_raw,
         {{ raw_values([
             'id', 'opportunity_id',
             '_version_started_at_utc' if versions_of_opportunities else 'created_date',

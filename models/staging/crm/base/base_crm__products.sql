@@ -33,8 +33,8 @@ typed as (
         _is_current_version,
         _version_started_at_utc,
         _row_hash,
-        {{ clean_text('unit_cost_c') }} as unit_cost_raw,
-        {{ clean_text('last_modified_date') }} as last_modified_date_raw,
+        {{ raw_text('unit_cost_c', 'number') }} as unit_cost_raw,
+        {{ raw_text('last_modified_date', 'timestamp') }} as last_modified_date_raw,
         {{ raw_values([
             'id', 'name', 'unit_cost_c', 'is_active', 'is_deleted', 'last_modified_date',
         ]) }} as raw_values

@@ -38,8 +38,8 @@ typed as (
         _is_current_version,
         _version_started_at_utc,
         _row_hash,
-        {{ clean_text('target_value') }} as target_value_raw,
-        {{ clean_text('last_modified_date') }} as last_modified_date_raw,
+        {{ raw_text('target_value', 'number') }} as target_value_raw,
+        {{ raw_text('last_modified_date', 'timestamp') }} as last_modified_date_raw,
         {{ raw_values([
             'id', 'owner_id', 'scope', 'period_type', 'period_start', 'quota_type', 'target_value',
             'is_deleted', 'last_modified_date',

@@ -33,8 +33,8 @@ typed as (
         _is_current_version,
         _version_started_at_utc,
         _row_hash,
-        {{ clean_text('loaded_cost') }} as loaded_cost_raw,
-        {{ clean_text('month_start') }} as month_start_raw,
+        {{ raw_text('loaded_cost', 'number') }} as loaded_cost_raw,
+        {{ raw_text('month_start', 'date') }} as month_start_raw,
         {{ raw_values([
             'user_id', 'month_start', 'loaded_cost',
         ]) }} as raw_values

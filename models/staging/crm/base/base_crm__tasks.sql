@@ -54,10 +54,10 @@ typed as (
         _is_current_version,
         _version_started_at_utc,
         _row_hash,
-        {{ clean_text('call_duration_in_seconds') }} as call_duration_in_seconds_raw,
-        {{ clean_text('activity_date') }} as activity_date_raw,
-        {{ clean_text('created_date') }} as created_date_raw,
-        {{ clean_text('last_modified_date') }} as last_modified_date_raw
+        {{ raw_text('call_duration_in_seconds', 'number') }} as call_duration_in_seconds_raw,
+        {{ raw_text('activity_date', 'date') }} as activity_date_raw,
+        {{ raw_text('created_date', 'timestamp') }} as created_date_raw,
+        {{ raw_text('last_modified_date', 'timestamp') }} as last_modified_date_raw
 
     from source_rows
 

@@ -35,8 +35,8 @@ typed as (
         _is_current_version,
         _version_started_at_utc,
         _row_hash,
-        {{ clean_text('created_date') }} as created_date_raw,
-        {{ clean_text('last_modified_date') }} as last_modified_date_raw,
+        {{ raw_text('created_date', 'timestamp') }} as created_date_raw,
+        {{ raw_text('last_modified_date', 'timestamp') }} as last_modified_date_raw,
         {{ raw_values([
             'id', 'name', 'user_role_id', 'manager_id', 'is_active', 'last_modified_date',
             'created_date',
