@@ -392,7 +392,7 @@ def test_a_build_on_postgres_publishes_by_swapping_shadow_schemas(
             cursor.execute("select last_run from staging._salesperf_incremental_state"
                            " union all select last_run from intermediate._salesperf_incremental_state")
             last_runs = [row[0] for row in cursor.fetchall()]
-            assert len(last_runs) == 6 and all(run.startswith("recomputed by key: ") for run in last_runs)
+            assert len(last_runs) == 11 and all(run.startswith("recomputed by key: ") for run in last_runs)
             published = mart_counts(pg)
             cursor.execute("delete from raw.opportunity")
         pg.commit()

@@ -1,9 +1,17 @@
+{%- set plan = incremental_plan() %}
+
 with
 
 source as (
 
     {%- set custom_fields = pass_through_columns('account') | map(attribute='name') | list %}
     {{ select_source_columns('crm', 'account', custom_fields) }}
+
+),
+
+source_rows as (
+
+    {{ raw_rows_to_classify('source', clean_text('id'), plan) }}
 
 ),
 
@@ -55,7 +63,7 @@ typed as (
             'annual_revenue', 'number_of_employees',
         ]) }} as raw_values
 
-    from source
+    from source_rows
 
 ),
 
@@ -64,7 +72,8 @@ classified as (
     select
         *,
         row_number() over (
-            partition by account_id
+            -- rows without an id are each their own (quarantined) record
+            partition by account_id, case when account_id is null then _source_row end
             order by {{ newest_version_first('last_modified_at_utc') }}
         ) as version_rank,
         case

@@ -1,8 +1,16 @@
+{%- set plan = incremental_plan() %}
+
 with
 
 source as (
 
     {{ select_source_columns('crm', 'lead') }}
+
+),
+
+source_rows as (
+
+    {{ raw_rows_to_classify('source', clean_text('id'), plan) }}
 
 ),
 
@@ -45,7 +53,7 @@ typed as (
             'converted_date', 'last_modified_date',
         ]) }} as raw_values
 
-    from source
+    from source_rows
 
 ),
 
@@ -54,7 +62,8 @@ classified as (
     select
         *,
         row_number() over (
-            partition by lead_id
+            -- rows without an id are each their own (quarantined) record
+            partition by lead_id, case when lead_id is null then _source_row end
             order by {{ newest_version_first('last_modified_at_utc') }}
         ) as version_rank,
         case

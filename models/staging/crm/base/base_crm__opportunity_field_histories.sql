@@ -1,8 +1,16 @@
+{%- set plan = incremental_plan() %}
+
 with
 
 source as (
 
     {{ select_source_columns('crm', 'opportunity_field_history') }}
+
+),
+
+source_rows as (
+
+    {{ raw_rows_to_classify('source', clean_text('id'), plan) }}
 
 ),
 
@@ -36,7 +44,7 @@ typed as (
             'id', 'opportunity_id', 'field', 'old_value', 'new_value', 'created_date', 'is_deleted',
         ]) }} as raw_values
 
-    from source
+    from source_rows
 
 ),
 
@@ -45,7 +53,8 @@ classified as (
     select
         *,
         row_number() over (
-            partition by opportunity_field_history_id
+            -- rows without an id are each their own (quarantined) record
+            partition by opportunity_field_history_id, case when opportunity_field_history_id is null then _source_row end
             order by {{ newest_version_first('last_modified_at_utc') }}
         ) as version_rank,
         case

@@ -1,8 +1,16 @@
+{%- set plan = incremental_plan() %}
+
 with
 
 source as (
 
     {{ select_source_columns('crm', 'opportunity_line_item') }}
+
+),
+
+source_rows as (
+
+    {{ raw_rows_to_classify('source', clean_text('id'), plan) }}
 
 ),
 
@@ -44,7 +52,7 @@ typed as (
             'is_deleted', 'last_modified_date',
         ]) }} as raw_values
 
-    from source
+    from source_rows
 
 ),
 
@@ -53,7 +61,8 @@ classified as (
     select
         *,
         row_number() over (
-            partition by opportunity_line_item_id
+            -- rows without an id are each their own (quarantined) record
+            partition by opportunity_line_item_id, case when opportunity_line_item_id is null then _source_row end
             order by {{ newest_version_first('last_modified_at_utc') }}
         ) as version_rank,
         case
