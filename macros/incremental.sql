@@ -134,7 +134,9 @@
     ('raw.<table>'), loaded by `loaded_until`. A base model keeps every raw row it read, and
     a run by key only adds rows loaded later: the rows loaded by the last build are the
     same at the next one unless some were edited in place, replaced or taken away (a key a
-    run by key would never look at again). -#}
+    run by key would never look at again). Of a base model's rows, what a run by key
+    decides again for the older rows of a record it recomputes is left out: their version
+    rank, their disposition and the raw values kept for the quarantined ones. -#}
 {% macro input_rows(loaded_until) -%}
     {%- set checks = [] -%}
     {%- set raw_table = config.get('incremental_raw_table') -%}
@@ -144,7 +146,9 @@
         {%- do checks.append(rows_checksum('raw.' ~ raw_table, relation, loaded_at, loaded_until)) -%}
     {%- endif -%}
     {%- for name in config.get('incremental_inputs') or [] -%}
-        {%- do checks.append(rows_checksum(name, ref(name), '_loaded_at', loaded_until)) -%}
+        {%- do checks.append(rows_checksum(
+            name, ref(name), '_loaded_at', loaded_until, ['version_rank', 'row_disposition', 'raw_values'],
+        )) -%}
     {%- endfor -%}
     {%- if not checks -%}
         {{ return('') }}
@@ -158,30 +162,36 @@
 
 
 {#- A query of one row: `name` and '<count>/<checksum>' of the rows of `relation` whose
-    `loaded_at` is at most `loaded_until`. The checksum is of every column's value, so that
-    a row edited in place changes it; engines without one (no incremental models there)
-    give the count. -#}
-{% macro rows_checksum(name, relation, loaded_at, loaded_until) -%}
-    {{ return(adapter.dispatch('rows_checksum', 'salesperf')(name, relation, loaded_at, loaded_until)) }}
+    `loaded_at` is at most `loaded_until`. The checksum is of the value of every column but
+    `excluded`, so that a row edited in place changes it; engines without one (no
+    incremental models there) give the count. -#}
+{% macro rows_checksum(name, relation, loaded_at, loaded_until, excluded=[]) -%}
+    {%- set columns = [] -%}
+    {%- for column in adapter.get_columns_in_relation(relation) if column.name | lower not in excluded -%}
+        {%- do columns.append(adapter.quote(column.name)) -%}
+    {%- endfor -%}
+    {{ return(adapter.dispatch('rows_checksum', 'salesperf')(name, relation, columns, loaded_at, loaded_until)) }}
 {%- endmacro %}
 
-{% macro default__rows_checksum(name, relation, loaded_at, loaded_until) -%}
+{% macro default__rows_checksum(name, relation, columns, loaded_at, loaded_until) -%}
     select {{ text_literal(name) }} as input_name, cast(count(*) as {{ dbt.type_string() }}) as checksum
-    from {{ relation }} as checked
+    from {{ relation }}
     where {{ loaded_at }} <= {{ loaded_at_literal(loaded_until) }}
 {%- endmacro %}
 
-{% macro duckdb__rows_checksum(name, relation, loaded_at, loaded_until) -%}
+{% macro duckdb__rows_checksum(name, relation, columns, loaded_at, loaded_until) -%}
     select {{ text_literal(name) }} as input_name,
-        cast(count(*) as varchar) || '/' || cast(coalesce(bit_xor(hash(checked)), 0) as varchar) as checksum
-    from {{ relation }} as checked
+        cast(count(*) as varchar) || '/' || cast(coalesce(bit_xor(hash({{ columns | join(', ') }})), 0) as varchar)
+            as checksum
+    from {{ relation }}
     where {{ loaded_at }} <= {{ loaded_at_literal(loaded_until) }}
 {%- endmacro %}
 
-{% macro postgres__rows_checksum(name, relation, loaded_at, loaded_until) -%}
+{% macro postgres__rows_checksum(name, relation, columns, loaded_at, loaded_until) -%}
     select {{ text_literal(name) }} as input_name,
-        count(*)::text || '/' || coalesce(bit_xor(hashtextextended(checked::text, 0)), 0)::text as checksum
-    from {{ relation }} as checked
+        count(*)::text || '/' || coalesce(bit_xor(hashtextextended(row({{ columns | join(', ') }})::text, 0)), 0)::text
+            as checksum
+    from {{ relation }}
     where {{ loaded_at }} <= {{ loaded_at_literal(loaded_until) }}
 {%- endmacro %}
 
