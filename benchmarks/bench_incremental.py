@@ -103,7 +103,7 @@ def seconds_by_kind(nodes: dict[str, float]) -> str:
     kinds: dict[str, list[float]] = {}
     for unique_id, seconds in nodes.items():
         kinds.setdefault(unique_id.split(".")[0], []).append(seconds)
-    return ", ".join(f"{len(times)} {kind}s {sum(times):.1f} s" for kind, times in sorted(kinds.items()))
+    return ", ".join(f"{kind} {sum(times):.1f} s ({len(times)})" for kind, times in sorted(kinds.items()) if sum(times))
 
 
 def differing_relations(first: Path, second: Path) -> list[str]:
