@@ -162,7 +162,8 @@
 
 
 {#- A query of one row: `name` and '<count>/<checksum>' of the rows of `relation` whose
-    `loaded_at` is at most `loaded_until`. The checksum is of the value of every column but
+    `loaded_at` is at most `loaded_until` or missing (a row written without a load time,
+    which a run by key would never read: adding one rebuilds). The checksum is of the value of every column but
     `excluded`, so that a row edited in place changes it; engines without one (no
     incremental models there) give the count. -#}
 {% macro rows_checksum(name, relation, loaded_at, loaded_until, excluded=[]) -%}
@@ -176,7 +177,7 @@
 {% macro default__rows_checksum(name, relation, columns, loaded_at, loaded_until) -%}
     select {{ text_literal(name) }} as input_name, cast(count(*) as {{ dbt.type_string() }}) as checksum
     from {{ relation }}
-    where {{ loaded_at }} <= {{ loaded_at_literal(loaded_until) }}
+    where {{ loaded_at }} <= {{ loaded_at_literal(loaded_until) }} or {{ loaded_at }} is null
 {%- endmacro %}
 
 {% macro duckdb__rows_checksum(name, relation, columns, loaded_at, loaded_until) -%}
@@ -184,7 +185,7 @@
         cast(count(*) as varchar) || '/' || cast(coalesce(bit_xor(hash({{ columns | join(', ') }})), 0) as varchar)
             as checksum
     from {{ relation }}
-    where {{ loaded_at }} <= {{ loaded_at_literal(loaded_until) }}
+    where {{ loaded_at }} <= {{ loaded_at_literal(loaded_until) }} or {{ loaded_at }} is null
 {%- endmacro %}
 
 {% macro postgres__rows_checksum(name, relation, columns, loaded_at, loaded_until) -%}
@@ -192,7 +193,7 @@
         count(*)::text || '/' || coalesce(bit_xor(hashtextextended(row({{ columns | join(', ') }})::text, 0)), 0)::text
             as checksum
     from {{ relation }}
-    where {{ loaded_at }} <= {{ loaded_at_literal(loaded_until) }}
+    where {{ loaded_at }} <= {{ loaded_at_literal(loaded_until) }} or {{ loaded_at }} is null
 {%- endmacro %}
 
 

@@ -62,7 +62,9 @@ classified as (
         *,
         row_number() over (
             -- rows without an id are each their own (quarantined) record
-            partition by opportunity_line_item_id, case when opportunity_line_item_id is null then _source_row end
+            partition by
+                opportunity_line_item_id,
+                case when opportunity_line_item_id is null then _source_row end
             order by {{ newest_version_first('last_modified_at_utc') }}
         ) as version_rank,
         case

@@ -52,7 +52,8 @@ classified as (
             order by {{ newest_version_first('last_modified_at_utc') }}
         ) as version_rank,
         case
-            when user_id is null or (month_start_raw is null and month_start is null) then 'missing id'
+            when user_id is null or (month_start_raw is null and month_start is null)
+                then 'missing id'
             -- the month is half of the id: like a missing id, decided before versions
             {{ unreadable_value('month_start', 'month_start', 'date') }}
             when loaded_cost_raw is not null and loaded_cost is null then 'cost is not a number'
