@@ -195,6 +195,15 @@ class DuckDBDays:
         return last_runs(daily)
 
 
+def assert_tasks_rebuilt(runs: dict[str, str]) -> None:
+    """The raw tasks read by the last build changed: their base model and the activity models
+    built on it rebuild, the events' base model recomputes by key."""
+    assert runs["base_crm__tasks"].startswith("rebuilt: rows of raw.task read by the last build changed"), runs
+    for model in ("int_activities_typed", "int_activities_linked"):
+        assert runs[model].startswith("rebuilt: rows of base_crm__tasks read by the last build changed"), runs
+    assert runs["base_crm__events"].startswith("recomputed by key: "), runs
+
+
 def test_daily_runs_on_duckdb_recompute_by_key_and_match_a_full_rebuild(tmp_path: Path) -> None:
     days = DuckDBDays(tmp_path)
     with duckdb.connect(str(days.warehouse)) as con:
@@ -238,11 +247,8 @@ def test_daily_runs_on_duckdb_recompute_by_key_and_match_a_full_rebuild(tmp_path
         con.execute("copy (select * exclude (_loaded_at, _source_row) from raw.task where id <> ?)"
                     f" to '{replaced / 'task.csv'}' (header)", [gone])
     days.load(replaced, append=False)
-    runs = days.run(*dbt_vars(as_of="2026-05-25 09:00:00", completed_task_statuses=["Completed", "Deferred"]))
-    assert runs["base_crm__tasks"].startswith("rebuilt: rows of raw.task read by the last build changed"), runs
-    for model in ("int_activities_typed", "int_activities_linked"):
-        assert runs[model].startswith("rebuilt: rows of base_crm__tasks read by the last build changed"), runs
-    assert runs["base_crm__events"].startswith("recomputed by key: "), runs
+    assert_tasks_rebuilt(days.run(*dbt_vars(as_of="2026-05-25 09:00:00",
+                                            completed_task_statuses=["Completed", "Deferred"])))
     with duckdb.connect(str(days.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_activities where activity_id = ?",
                            [gone]).fetchall() == [(0,)]
@@ -253,11 +259,8 @@ def test_daily_runs_on_duckdb_recompute_by_key_and_match_a_full_rebuild(tmp_path
         (edited,) = con.execute("select id from raw.task where status = 'Completed' and activity_date"
                                 " = date '2026-03-03' order by id limit 1").fetchone()
         con.execute("update raw.task set status = 'Not Started' where id = ?", [edited])
-    runs = days.run(*dbt_vars(as_of="2026-05-25 09:00:00", completed_task_statuses=["Completed", "Deferred"]))
-    assert runs["base_crm__tasks"].startswith("rebuilt: rows of raw.task read by the last build changed"), runs
-    for model in ("int_activities_typed", "int_activities_linked"):
-        assert runs[model].startswith("rebuilt: rows of base_crm__tasks read by the last build changed"), runs
-    assert runs["base_crm__events"].startswith("recomputed by key: "), runs
+    assert_tasks_rebuilt(days.run(*dbt_vars(as_of="2026-05-25 09:00:00",
+                                            completed_task_statuses=["Completed", "Deferred"])))
     with duckdb.connect(str(days.warehouse), read_only=True) as con:
         assert con.execute("select is_completed from marts.fct_activities where activity_id = ?",
                            [edited]).fetchall() == [(False,)]
