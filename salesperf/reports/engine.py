@@ -12,6 +12,7 @@ A page:
 
     ```sql pipeline
     select stage_name, sum(open_amount) as open_amount from marts.pipeline_snapshot group by 1
+    order by open_amount desc, stage_name
     ```
 
     {{ bar_chart(pipeline, x='stage_name', y='open_amount', fmt='usd') }}
@@ -119,7 +120,8 @@ def discover(pages_dir: Path, con: duckdb.DuckDBPyConnection) -> list[Page]:
         each = meta.get("each")
         if not each:
             raise ReportError(f"{source}: a templated page needs an `each:` query giving {', '.join(names)}")
-        rows = _run(con, "each", each, {}, source)
+        # pages are listed by path, so the `each:` rows may come in any order
+        rows = _run(con, "each", each, {}, source, ordered=False)
         for row in rows:
             missing = [n for n in names if n not in row]
             if missing:
@@ -134,14 +136,32 @@ def _slug(value: Any) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", str(value))
 
 
-def _run(con: duckdb.DuckDBPyConnection, name: str, sql: str, params: dict[str, Any], source: Path) -> Result:
+def orders_its_rows(sql: str) -> bool:
+    """Whether the outermost select ends in an ORDER BY. Comments, quoted text and everything in
+    parentheses (subqueries, CTE bodies, window clauses) are taken out first, so an `over (order
+    by …)` does not count."""
+    text = re.sub(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", " ", sql, flags=re.S)
+    while (inner := re.sub(r"\([^()]*\)", " ", text)) != text:
+        text = inner
+    return re.search(r"\border\s+by\b", text, re.I) is not None
+
+
+def _run(con: duckdb.DuckDBPyConnection, name: str, sql: str, params: dict[str, Any], source: Path,
+         ordered: bool = True) -> Result:
+    """The query's result. With `ordered`, a result of several rows must come from a query that
+    orders them: otherwise the engine's threads decide the order, and a chart's bars or a sorted
+    table's ties would differ from one render to the next."""
     used = {k: v for k, v in params.items() if re.search(rf"\${re.escape(k)}\b", sql)}
     try:
         cursor = con.execute(sql, used) if used else con.execute(sql)
         columns = [d[0] for d in cursor.description]
-        return Result.from_tuples(name, columns, cursor.fetchall())
+        result = Result.from_tuples(name, columns, cursor.fetchall())
     except duckdb.Error as exc:
         raise ReportError(f"{source}: query {name!r} failed: {str(exc).strip()}") from exc
+    if ordered and len(result) > 1 and not orders_its_rows(sql):
+        raise ReportError(f"{source}: query {name!r} gives {len(result)} rows in no stated order; end it with an "
+                          "`order by` (in a metric block, `--order`) so that every render shows them alike")
+    return result
 
 
 class MetricQueries:

@@ -289,6 +289,50 @@ def test_a_bad_metric_block_names_the_page_and_the_problem(site: tuple[Path, Pat
         render_site(warehouse, tmp_path / "out", pages, tmp_path / "empty_target")
 
 
+def test_a_query_of_several_rows_must_order_them(site: tuple[Path, Path], demo_dbt_target: Path,
+                                                tmp_path: Path) -> None:
+    """Rows in no stated order come in whatever order DuckDB's threads finish: a chart drew its
+    bars in another order from one render to the next. The renderer refuses such a query; one
+    row needs no order."""
+    from salesperf.reports import ReportError
+
+    _, warehouse = site
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    unordered = "select rep_id, rep_name from marts.dim_reps where is_rep"
+    (pages / "reps.md").write_text(f"```sql reps\n{unordered}\n```\n\n{{{{ data_table(reps) }}}}\n")
+    with pytest.raises(ReportError) as failure:
+        render_site(warehouse, tmp_path / "out", pages, demo_dbt_target)
+    message = str(failure.value)
+    assert "reps.md" in message and "'reps'" in message and "order by" in message, message
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        reps = con.execute(f"select count(*) from ({unordered})").fetchone()[0]
+    assert f"gives {reps} rows" in message
+
+    (pages / "reps.md").write_text(f"```sql reps\n{unordered} order by rep_name\n```\n\n```sql one\n"
+                                   "select count(*) as reps from marts.dim_reps\n```\n\n{{ data_table(reps) }}\n")
+    summary = render_site(warehouse, tmp_path / "out", pages, demo_dbt_target)
+    assert summary.pages == ["reps.html"]
+
+
+@pytest.mark.parametrize(("sql", "ordered"), [
+    ("select a from t order by a", True),
+    ("SELECT a FROM t\nORDER  BY a DESC LIMIT 5", True),
+    ("select a from t order by coalesce(a, 0)", True),
+    ("with x as (select a from t order by a) select a from x", False),
+    ("select a, lag(a) over (order by b) as p from t", False),
+    ("select a from (select a from t order by a) as s", False),
+    ("select a from t -- order by a", False),
+    ("select a from t where note = 'order by'", False),
+    ("select 1 as o, 'x' as s union all select 2, 'y' order by o", True),
+    ("select a from t where a in (select b from u) order by a", True),
+])
+def test_an_order_by_counts_only_on_the_outermost_select(sql: str, ordered: bool) -> None:
+    from salesperf.reports.engine import orders_its_rows
+
+    assert orders_its_rows(sql) is ordered
+
+
 def test_source_freshness_shows_on_the_data_quality_page(built_demo: tuple[Path, BuildSummary],
                                                           demo_dbt_target: Path, tmp_path: Path) -> None:
     """Loads two and five days old make account warn and task fail against the sources'
