@@ -13,10 +13,11 @@
     - the model, a model or seed upstream of it, or a var changed (the fingerprint);
     - as_of is earlier than the last build's (time travel: a past as_of is a rebuild);
     - for a base model, the raw table is not numbered by salesperf load;
-    - the rows it read at its last build (a base model's raw rows, or the rows of the base
-      models another reads, loaded up to then) are not all there as they were: a row
-      edited in place, a replace load or a hard delete. The state keeps their count and a
-      checksum for that.
+    - the rows it read at its last build are not all there as they were: a row edited in
+      place, a replace load or a hard delete. A base model's state keeps the count and a
+      checksum of the raw rows it read; a model that reads incremental models keeps the run
+      that last rebuilt each (a run by key does not change the rows a later build reads up
+      to its high-water mark), and of any other input the count and a checksum.
     A macro changes no fingerprint: after editing one, run with --full-refresh.
     On other engines (Spark's plain parquet tables cannot delete rows) these are tables.
 -#}
@@ -37,7 +38,7 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set rows = run_query(
-        'select as_of, loaded_at_high_water, definition_fingerprint, input_rows from ' ~ relation
+        'select as_of, loaded_at_high_water, definition_fingerprint, input_rows, rebuilt_in from ' ~ relation
         ~ ' where model_name = ' ~ text_literal(this.identifier)
     ) -%}
     {%- if rows | length == 0 -%}
@@ -45,7 +46,7 @@
     {%- endif -%}
     {{ return({
         'as_of': rows[0][0], 'loaded_at_high_water': rows[0][1], 'fingerprint': rows[0][2],
-        'input_rows': rows[0][3],
+        'input_rows': rows[0][3], 'rebuilt_in': rows[0][4],
     }) }}
 {%- endmacro %}
 
@@ -77,14 +78,26 @@
 {#-
     How this run builds the model: {'by_key': false, 'reason': ...} for a whole rebuild, or
     {'by_key': true, 'loaded_since': <the last build's newest _loaded_at>, 'previous_as_of':
-    <its as_of>, 'reason': ...}. The model's SQL and the strategy below both ask, and get
-    the same answer: nothing they read changes between the two.
+    <its as_of>, 'rebuilt_in': <the run that last rebuilt it>, 'reason': ...}; with 'inputs',
+    the checks of what it reads (input_checks) when the plan read them. The model's SQL and
+    the strategy below both ask: the plan is made once per run and model, as its checks read
+    whole tables.
     A base model names its raw table in config(incremental_raw_table=...).
 -#}
 {% macro incremental_plan() -%}
     {%- if not execute or model.resource_type == 'unit_test' or not is_incremental() -%}
         {{ return({'by_key': false, 'reason': 'first build or full refresh'}) }}
     {%- endif -%}
+    {#- the graph is the one object every node's contexts share during a run -#}
+    {%- set plans = graph.setdefault('salesperf_incremental_plans', {}) -%}
+    {%- set key = invocation_id ~ ':' ~ model.unique_id -%}
+    {%- if key not in plans -%}
+        {%- do plans.update({key: plan_incremental_run()}) -%}
+    {%- endif -%}
+    {{ return(plans[key]) }}
+{%- endmacro %}
+
+{% macro plan_incremental_run() -%}
     {%- if not checked_var('incremental_runs') -%}
         {{ return({'by_key': false, 'reason': 'incremental runs are off (var incremental_runs)'}) }}
     {%- endif -%}
@@ -102,19 +115,30 @@
     {%- if raw_table and not raw_table_numbered(raw_table) -%}
         {{ return({'by_key': false, 'reason': 'the raw table was not loaded by salesperf load, which numbers its rows'}) }}
     {%- endif -%}
-    {%- set held = input_rows(state.loaded_at_high_water) -%}
+    {%- set inputs = input_checks(state.loaded_at_high_water) -%}
+    {%- set held = input_rows_text(inputs, 'held') -%}
     {%- if held != state.input_rows -%}
-        {%- set changed = [] -%}
+        {%- set changed, rebuilt = [], [] -%}
         {%- for part in held.split(';') if part not in (state.input_rows or '').split(';') -%}
-            {%- do changed.append(part.split('=')[0]) -%}
+            {%- set name, check = part.split('=', 1) -%}
+            {%- do (rebuilt if check.startswith('rebuilt in ') else changed).append(name) -%}
         {%- endfor -%}
-        {{ return({'by_key': false, 'reason': 'rows of ' ~ changed | join(', ')
-            ~ ' read by the last build changed (an edit in place, a replace load or a hard delete)'}) }}
+        {%- set reasons = [] -%}
+        {%- if changed -%}
+            {%- do reasons.append('rows of ' ~ changed | join(', ')
+                ~ ' read by the last build changed (an edit in place, a replace load or a hard delete)') -%}
+        {%- endif -%}
+        {%- if rebuilt -%}
+            {%- do reasons.append(rebuilt | join(', ') ~ ' rebuilt since the last build') -%}
+        {%- endif -%}
+        {{ return({'by_key': false, 'inputs': inputs, 'reason': reasons | join('; ')}) }}
     {%- endif -%}
     {{ return({
         'by_key': true,
         'loaded_since': state.loaded_at_high_water,
         'previous_as_of': state.as_of,
+        'rebuilt_in': state.rebuilt_in,
+        'inputs': inputs,
         'reason': 'records loaded after ' ~ state.loaded_at_high_water ~ ', as_of moved from ' ~ state.as_of,
     }) }}
 {%- endmacro %}
@@ -129,41 +153,94 @@
 {%- endmacro %}
 
 
-{#- 'name=<count>/<checksum>;...' of the rows this model read: those of the base models
-    named by config(incremental_inputs=...), and for a base model those of its raw table
-    ('raw.<table>'), loaded by `loaded_until`. A base model keeps every raw row it read, and
-    a run by key only adds rows loaded later: the rows loaded by the last build are the
-    same at the next one unless some were edited in place, replaced or taken away (a key a
-    run by key would never look at again). Of a base model's rows, what a run by key
-    decides again for the older rows of a record it recomputes is left out: their version
-    rank, their disposition and the raw values kept for the quarantined ones. -#}
-{% macro input_rows(loaded_until) -%}
-    {%- set checks = [] -%}
+{#- What this model reads, checked: name -> {'held': <check of the rows loaded by
+    `loaded_until`>, 'all': <check of every row>, 'newest': <newest load time, as text>}.
+    - A base model's raw table ('raw.<table>'): the count and a checksum of its rows. A base
+      model keeps every raw row it read, and a run by key only adds rows loaded later: the
+      rows loaded by the last build are the same at the next one unless some were edited in
+      place, replaced or taken away (a key a run by key would never look at again).
+    - An incremental model named in config(incremental_inputs=...): the run that last
+      rebuilt it. A run by key of it changes, of the rows loaded by this model's last build,
+      only what this model's run by key decides again for the records it recomputes (a
+      record's older versions: their rank, disposition and kept raw values).
+    - Any other input so named: the count and a checksum of its rows, without those three
+      columns.
+    `only` limits the checks to the names given. -#}
+{% macro input_checks(loaded_until, only=none) -%}
+    {%- set checks = {} -%}
+    {%- set queries = [] -%}
     {%- set raw_table = config.get('incremental_raw_table') -%}
-    {%- if raw_table -%}
+    {%- if raw_table and (only is none or 'raw.' ~ raw_table in only) -%}
         {%- set relation = source('crm', raw_table) -%}
         {%- set loaded_at = loaded_at_expression(loaded_at_column(source_table_columns(relation))) -%}
-        {%- do checks.append(rows_checksum('raw.' ~ raw_table, relation, loaded_at, loaded_until)) -%}
+        {%- do queries.append(rows_checksum('raw.' ~ raw_table, relation, loaded_at, loaded_until)) -%}
     {%- endif -%}
-    {%- for name in config.get('incremental_inputs') or [] -%}
-        {%- do checks.append(rows_checksum(
-            name, ref(name), '_loaded_at', loaded_until, ['version_rank', 'row_disposition', 'raw_values'],
-        )) -%}
+    {%- set rebuilt = [] -%}
+    {%- for name in config.get('incremental_inputs') or [] if only is none or name in only -%}
+        {%- if incremental_model_named(name) -%}
+            {%- do rebuilt.append(name) -%}
+        {%- else -%}
+            {%- do queries.append(rows_checksum(
+                name, ref(name), '_loaded_at', loaded_until, ['version_rank', 'row_disposition', 'raw_values'],
+            )) -%}
+        {%- endif -%}
     {%- endfor -%}
-    {%- if not checks -%}
-        {{ return('') }}
+    {%- for name, run in last_rebuilds(rebuilt).items() -%}
+        {%- do checks.update({name: {'held': 'rebuilt in ' ~ run, 'all': 'rebuilt in ' ~ run, 'newest': none}}) -%}
+    {%- endfor -%}
+    {%- if queries -%}
+        {%- for row in run_query(queries | join(' union all ')) -%}
+            {%- do checks.update({row[0]: {'held': row[1], 'all': row[2], 'newest': row[3]}}) -%}
+        {%- endfor -%}
     {%- endif -%}
+    {{ return(checks) }}
+{%- endmacro %}
+
+
+{#- The checks as the state keeps them: 'name=<check>;...', sorted by name. -#}
+{% macro input_rows_text(checks, which) -%}
     {%- set parts = [] -%}
-    {%- for row in run_query(checks | join(' union all ')) -%}
-        {%- do parts.append(row[0] ~ '=' ~ row[1]) -%}
+    {%- for name, check in checks.items() -%}
+        {%- do parts.append(name ~ '=' ~ check[which]) -%}
     {%- endfor -%}
     {{ return(parts | sort | join(';')) }}
 {%- endmacro %}
 
 
-{#- A query of one row: `name` and '<count>/<checksum>' of the rows of `relation` whose
+{% macro incremental_model_named(name) -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == name -%}
+        {{ return(node.config.materialized == 'incremental') }}
+    {%- endfor -%}
+    {{ return(false) }}
+{%- endmacro %}
+
+
+{#- name -> the run (dbt's invocation id) that last rebuilt each of these incremental
+    models, as its state records; none for one without a record. -#}
+{% macro last_rebuilds(names) -%}
+    {%- set runs = {} -%}
+    {%- set queries = [] -%}
+    {%- for name in names -%}
+        {%- do runs.update({name: none}) -%}
+        {%- do queries.append(
+            'select model_name, rebuilt_in from ' ~ incremental_state_relation(ref(name))
+            ~ ' where model_name = ' ~ text_literal(ref(name).identifier)) -%}
+    {%- endfor -%}
+    {%- if queries -%}
+        {%- for row in run_query(queries | join(' union all ')) -%}
+            {%- for name in names if ref(name).identifier == row[0] -%}
+                {%- do runs.update({name: row[1]}) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(runs) }}
+{%- endmacro %}
+
+
+{#- A query of one row: `name`, the count and checksum of the rows of `relation` whose
     `loaded_at` is at most `loaded_until` or missing (a row written without a load time,
-    which a run by key would never read: adding one rebuilds). The checksum is of the value of every column but
+    which a run by key would never read: adding one rebuilds), the same of every row, and
+    the newest `loaded_at` as text. The checksum is of the value of every column but
     `excluded`, so that a row edited in place changes it; engines without one (no
     incremental models there) give the count. -#}
 {% macro rows_checksum(name, relation, loaded_at, loaded_until, excluded=[]) -%}
@@ -171,29 +248,46 @@
     {%- for column in adapter.get_columns_in_relation(relation) if column.name | lower not in excluded -%}
         {%- do columns.append(adapter.quote(column.name)) -%}
     {%- endfor -%}
-    {{ return(adapter.dispatch('rows_checksum', 'salesperf')(name, relation, columns, loaded_at, loaded_until)) }}
+    {%- set held = '(' ~ loaded_at ~ ' <= ' ~ loaded_at_literal(loaded_until) ~ ' or ' ~ loaded_at ~ ' is null)' -%}
+    {{ return(adapter.dispatch('rows_checksum', 'salesperf')(name, relation, columns, loaded_at, held)) }}
 {%- endmacro %}
 
-{% macro default__rows_checksum(name, relation, columns, loaded_at, loaded_until) -%}
-    select {{ text_literal(name) }} as input_name, cast(count(*) as {{ dbt.type_string() }}) as checksum
+{% macro default__rows_checksum(name, relation, columns, loaded_at, held) -%}
+    select
+        {{ text_literal(name) }} as input_name,
+        cast(count(case when {{ held }} then 1 end) as {{ dbt.type_string() }}) as held_rows,
+        cast(count(*) as {{ dbt.type_string() }}) as all_rows,
+        cast(max({{ loaded_at }}) as {{ dbt.type_string() }}) as newest
     from {{ relation }}
-    where {{ loaded_at }} <= {{ loaded_at_literal(loaded_until) }} or {{ loaded_at }} is null
 {%- endmacro %}
 
-{% macro duckdb__rows_checksum(name, relation, columns, loaded_at, loaded_until) -%}
-    select {{ text_literal(name) }} as input_name,
-        cast(count(*) as varchar) || '/' || cast(coalesce(bit_xor(hash({{ columns | join(', ') }})), 0) as varchar)
-            as checksum
-    from {{ relation }}
-    where {{ loaded_at }} <= {{ loaded_at_literal(loaded_until) }} or {{ loaded_at }} is null
+{% macro duckdb__rows_checksum(name, relation, columns, loaded_at, held) -%}
+    select
+        {{ text_literal(name) }} as input_name,
+        cast(count(case when held then 1 end) as varchar) || '/'
+            || cast(coalesce(bit_xor(case when held then row_hash end), 0) as varchar) as held_rows,
+        cast(count(*) as varchar) || '/' || cast(coalesce(bit_xor(row_hash), 0) as varchar) as all_rows,
+        cast(max(loaded_at) as varchar) as newest
+    from (
+        select hash({{ columns | join(', ') }}) as row_hash, {{ held }} as held, {{ loaded_at }} as loaded_at
+        from {{ relation }}
+    ) as checked
 {%- endmacro %}
 
-{% macro postgres__rows_checksum(name, relation, columns, loaded_at, loaded_until) -%}
-    select {{ text_literal(name) }} as input_name,
-        count(*)::text || '/' || coalesce(bit_xor(hashtextextended(row({{ columns | join(', ') }})::text, 0)), 0)::text
-            as checksum
-    from {{ relation }}
-    where {{ loaded_at }} <= {{ loaded_at_literal(loaded_until) }} or {{ loaded_at }} is null
+{% macro postgres__rows_checksum(name, relation, columns, loaded_at, held) -%}
+    select
+        {{ text_literal(name) }} as input_name,
+        count(case when held then 1 end)::text || '/'
+            || coalesce(bit_xor(case when held then row_hash end), 0)::text as held_rows,
+        count(*)::text || '/' || coalesce(bit_xor(row_hash), 0)::text as all_rows,
+        max(loaded_at)::text as newest
+    from (
+        select
+            hashtextextended(row({{ columns | join(', ') }})::text, 0) as row_hash,
+            {{ held }} as held,
+            {{ loaded_at }} as loaded_at
+        from {{ relation }}
+    ) as checked
 {%- endmacro %}
 
 
@@ -246,6 +340,12 @@
 {%- endmacro %}
 
 
+{% macro incremental_state_columns() -%}
+    {{ return(['model_name', 'as_of', 'loaded_at_high_water', 'definition_fingerprint', 'input_rows', 'last_run',
+        'rebuilt_in']) }}
+{%- endmacro %}
+
+
 {#-
     At the start of a run, the state table in each schema that holds such a model (made
     here, once, and not by the models themselves, which run side by side). Renders the
@@ -256,7 +356,7 @@
     {%- set statements = [] -%}
     {%- if execute -%}
         {%- set typed = [] -%}
-        {%- for column in ['model_name', 'as_of', 'loaded_at_high_water', 'definition_fingerprint', 'input_rows', 'last_run'] -%}
+        {%- for column in incremental_state_columns() -%}
             {%- do typed.append(column ~ ' ' ~ dbt.type_string()) -%}
         {%- endfor -%}
         {%- for node in graph.nodes.values()
@@ -266,6 +366,8 @@
             {%- if create not in statements -%}
                 {%- do statements.append('create schema if not exists ' ~ state.include(database=false, identifier=false)) -%}
                 {%- do statements.append(create) -%}
+                {#- a state table made before the last column was added -#}
+                {%- do statements.append('alter table ' ~ state ~ ' add column if not exists ' ~ typed[-1]) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
@@ -276,12 +378,15 @@
 {#-
     The post-hook of these models: records the as_of they were built for, the newest
     _loaded_at they read (in the base models named by config(incremental_inputs=...), or
-    in the model itself), the count and checksum of the rows they read up to it, the
-    fingerprint, and how this run built it. Runs on rebuilds too.
+    in the model itself), the checks of what they read up to it (input_checks), the
+    fingerprint, the run that last rebuilt them, and how this run built them. Runs on
+    rebuilds too. A check the plan made of every row of an input serves when no row of it
+    is newer than the high-water mark, as after a load has finished: the input is read once.
 -#}
 {% macro record_incremental_state() -%}
     {%- if execute and config.get('materialized') == 'incremental' -%}
         {%- set state = incremental_state_relation() -%}
+        {%- set plan = model.get('salesperf_incremental_plan') or {} -%}
         {%- set newest = [] -%}
         {%- for name in config.get('incremental_inputs') or [this.identifier] -%}
             {%- set relation = this if name == this.identifier else ref(name) -%}
@@ -290,14 +395,33 @@
         {%- set high_water = run_query(
             'select cast(max(loaded_at) as ' ~ dbt.type_string() ~ ') from (' ~ newest | join(' union all ') ~ ') as loads'
         )[0][0] -%}
+        {%- set input_rows = none -%}
+        {%- if high_water is not none -%}
+            {%- set checks = {} -%}
+            {%- set stale = [] -%}
+            {%- for name, check in (plan.get('inputs') or {}).items() -%}
+                {%- if check.newest is none or check.newest == high_water -%}
+                    {%- do checks.update({name: {'held': check['all']}}) -%}
+                {%- else -%}
+                    {%- do stale.append(name) -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- if stale or not checks -%}
+                {%- do checks.update(input_checks(high_water, only=stale if checks else none)) -%}
+            {%- endif -%}
+            {%- set input_rows = input_rows_text(checks, 'held') -%}
+        {%- endif -%}
+        {%- set rebuilt_in = plan.rebuilt_in if plan.by_key and plan.rebuilt_in else invocation_id -%}
         {%- do run_query('delete from ' ~ state ~ ' where model_name = ' ~ text_literal(this.identifier)) -%}
         {%- do run_query(
-            'insert into ' ~ state ~ ' values (' ~ text_literal(this.identifier) ~ ', '
+            'insert into ' ~ state ~ ' (' ~ incremental_state_columns() | join(', ') ~ ') values ('
+            ~ text_literal(this.identifier) ~ ', '
             ~ text_literal(as_of_value()) ~ ', '
             ~ (text_literal(high_water) if high_water is not none else 'null') ~ ', '
             ~ text_literal(definition_fingerprint()) ~ ', '
-            ~ (text_literal(input_rows(high_water)) if high_water is not none else 'null') ~ ', '
-            ~ text_literal(incremental_run_summary(model.get('salesperf_incremental_plan'))) ~ ')'
+            ~ (text_literal(input_rows) if input_rows is not none else 'null') ~ ', '
+            ~ text_literal(incremental_run_summary(plan or none)) ~ ', '
+            ~ text_literal(rebuilt_in) ~ ')'
         ) -%}
     {%- endif -%}
 {%- endmacro %}

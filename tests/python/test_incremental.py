@@ -200,7 +200,7 @@ def assert_tasks_rebuilt(runs: dict[str, str]) -> None:
     built on it rebuild, the events' base model recomputes by key."""
     assert runs["base_crm__tasks"].startswith("rebuilt: rows of raw.task read by the last build changed"), runs
     for model in ("int_activities_typed", "int_activities_linked"):
-        assert runs[model].startswith("rebuilt: rows of base_crm__tasks read by the last build changed"), runs
+        assert runs[model].startswith("rebuilt: base_crm__tasks rebuilt since the last build"), runs
     assert runs["base_crm__events"].startswith("recomputed by key: "), runs
 
 
@@ -228,6 +228,15 @@ def test_daily_runs_on_duckdb_recompute_by_key_and_match_a_full_rebuild(tmp_path
         ).fetchall() == [(NEW_DEAL, NEW_LEAD)]
         assert con.execute("select count(*) from marts.fct_activities where activity_id = ?",
                            [NEW_CALL]).fetchall() == [(0,)]
+
+    # a state table of the shape before it recorded the run that last rebuilt each model: the
+    # run adds the column, the base models recompute by key and the models reading them rebuild
+    with duckdb.connect(str(days.warehouse)) as con:
+        for schema in ("staging", "intermediate"):
+            con.execute(f'alter table {schema}."{INCREMENTAL_STATE_TABLE}" drop column rebuilt_in')
+    runs = days.run(*dbt_vars(as_of=DAYS[-1].as_of))
+    for model, run in runs.items():
+        assert run.startswith("rebuilt: " if model.startswith("int_") else "recomputed by key: "), runs
 
     # time travel: an earlier as_of rebuilds every incremental model
     runs = days.run(*dbt_vars(as_of="2026-05-15 09:00:00"))
