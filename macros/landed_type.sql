@@ -16,12 +16,13 @@
     {%- endif -%}
     {%- set source_name, table_name = model.sources[0] -%}
     {%- set relation = source(source_name, table_name) -%}
-    {%- if load_relation(relation) is none -%}
+    {%- set columns = stored_columns(relation) -%}
+    {%- if columns is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set present = {} -%}
     {%- set types = {} -%}
-    {%- for column in adapter.get_columns_in_relation(relation) -%}
+    {%- for column in columns -%}
         {%- do present.update({column.name | lower: column.name}) -%}
         {%- do types.update({column.name: column.dtype | lower}) -%}
     {%- endfor -%}

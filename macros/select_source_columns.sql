@@ -95,14 +95,51 @@
 
 {#- The columns of a relation as {lower-case name: name as stored}; none when it does not exist. -#}
 {% macro source_table_columns(relation) -%}
-    {%- if load_relation(relation) is none -%}
+    {%- set columns = stored_columns(relation) -%}
+    {%- if columns is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set present = {} -%}
-    {%- for column in adapter.get_columns_in_relation(relation) -%}
+    {%- for column in columns -%}
         {%- do present.update({column.name | lower: column.name}) -%}
     {%- endfor -%}
     {{ return(present) }}
+{%- endmacro %}
+
+
+{#- The columns of a raw table as the warehouse stores them (dbt's Column objects); none when
+    it does not exist. Asked of the warehouse, not of dbt's relation cache: a thread that
+    misses the cache lists the schema and adds its tables to the cache one by one, and a
+    thread reading the cache meanwhile finds the schema there half listed. A raw table taken
+    for missing would be read as empty. -#}
+{% macro stored_columns(relation) -%}
+    {{ return(adapter.dispatch('stored_columns', 'salesperf')(relation)) }}
+{%- endmacro %}
+
+{% macro default__stored_columns(relation) -%}
+    {%- if load_relation(relation) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(adapter.get_columns_in_relation(relation)) }}
+{%- endmacro %}
+
+{#- PostgreSQL reads the columns from information_schema: none for a missing table. -#}
+{% macro postgres__stored_columns(relation) -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) -%}
+    {{ return(columns if columns else none) }}
+{%- endmacro %}
+
+{#- dbt-duckdb reads the columns with DESCRIBE, which fails on a missing table. -#}
+{% macro duckdb__stored_columns(relation) -%}
+    {%- set found = run_query(
+        'select count(*) from information_schema.tables where table_catalog = ' ~ text_literal(relation.database)
+        ~ ' and lower(table_schema) = lower(' ~ text_literal(relation.schema) ~ ')'
+        ~ ' and lower(table_name) = lower(' ~ text_literal(relation.identifier) ~ ')'
+    ).columns[0].values()[0] -%}
+    {%- if found == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(adapter.get_columns_in_relation(relation)) }}
 {%- endmacro %}
 
 
