@@ -441,13 +441,15 @@
 {#- The raw rows a base model classifies in this run: all of them on a rebuild; on a daily
     run every row of each record with a row loaded since the last build (its versions are
     ranked again, so a new version or a deletion re-decides the older rows), and the new
-    rows without an id. -#}
-{% macro raw_rows_to_classify(source_cte, id_expression, plan) -%}
-    select * from {{ source_cte }}
+    rows without an id. raw_rows is the select of the raw table, written out at each read
+    rather than named once as a CTE: DuckDB materializes a CTE read twice, every raw row and
+    column of it, before the filter keeps the day's records. -#}
+{% macro raw_rows_to_classify(raw_rows, id_expression, plan) -%}
+    select * from ({{ raw_rows }}) as raw_row
     {%- if plan.by_key %}
     where
         {{ id_expression }} in (
-            select {{ id_expression }} from {{ source_cte }}
+            select {{ id_expression }} from ({{ raw_rows }}) as loaded_row
             where _loaded_at > {{ loaded_at_literal(plan.loaded_since) }}
         )
         or ({{ id_expression }} is null and _loaded_at > {{ loaded_at_literal(plan.loaded_since) }})

@@ -1,16 +1,12 @@
 {%- set plan = incremental_plan() %}
 
+{%- set raw_rows = select_source_columns('crm', 'event') %}
+
 with
-
-source as (
-
-    {{ select_source_columns('crm', 'event') }}
-
-),
 
 source_rows as (
 
-    {{ raw_rows_to_classify('source', clean_text('id'), plan) }}
+    {{ raw_rows_to_classify(raw_rows, clean_text('id'), plan) }}
 
 ),
 
@@ -102,7 +98,7 @@ quarantined_raw_values as (
             'id', 'owner_id', 'who_id', 'what_id', 'type', 'start_date_time', 'created_date',
             'is_deleted', 'end_date_time', 'duration_in_minutes', 'last_modified_date',
         ]) }} as raw_values
-    from source
+    from ({{ raw_rows }}) as raw_row
     where _source_row in (
         select dispositioned._source_row from dispositioned
         where dispositioned.row_disposition = 'quarantined'

@@ -1,17 +1,13 @@
 {%- set plan = incremental_plan() %}
 
+{%- set custom_fields = pass_through_columns('opportunity') | map(attribute='name') | list %}
+{%- set raw_rows = select_source_columns('crm', 'opportunity', custom_fields) %}
+
 with
-
-source as (
-
-    {%- set custom_fields = pass_through_columns('opportunity') | map(attribute='name') | list %}
-    {{ select_source_columns('crm', 'opportunity', custom_fields) }}
-
-),
 
 source_rows as (
 
-    {{ raw_rows_to_classify('source', clean_text('id'), plan) }}
+    {{ raw_rows_to_classify(raw_rows, clean_text('id'), plan) }}
 
 ),
 

@@ -11,19 +11,15 @@
 
 {%- set plan = incremental_plan() %}
 
+{%- set raw_rows = select_source_columns('crm', 'opportunity_history') %}
+
 with
-
-source as (
-
-    {{ select_source_columns('crm', 'opportunity_history') }}
-
-),
 
 source_rows as (
 
     -- a Fivetran history-mode copy is rebuilt (its rows carry no loader numbers); a
     -- version's id is the deal's, so all of a deal's versions are classified again
-    {{ raw_rows_to_classify('source', clean_text('id'), plan) }}
+    {{ raw_rows_to_classify(raw_rows, clean_text('id'), plan) }}
 
 ),
 

@@ -1,16 +1,12 @@
 {%- set plan = incremental_plan() %}
 
+{%- set raw_rows = select_source_columns('crm', 'opportunity_line_item') %}
+
 with
-
-source as (
-
-    {{ select_source_columns('crm', 'opportunity_line_item') }}
-
-),
 
 source_rows as (
 
-    {{ raw_rows_to_classify('source', clean_text('id'), plan) }}
+    {{ raw_rows_to_classify(raw_rows, clean_text('id'), plan) }}
 
 ),
 

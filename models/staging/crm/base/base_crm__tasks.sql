@@ -1,16 +1,12 @@
 {%- set plan = incremental_plan() %}
 
+{%- set raw_rows = select_source_columns('crm', 'task') %}
+
 with
-
-source as (
-
-    {{ select_source_columns('crm', 'task') }}
-
-),
 
 source_rows as (
 
-    {{ raw_rows_to_classify('source', clean_text('id'), plan) }}
+    {{ raw_rows_to_classify(raw_rows, clean_text('id'), plan) }}
 
 ),
 
@@ -105,7 +101,7 @@ quarantined_raw_values as (
             'id', 'owner_id', 'who_id', 'what_id', 'type', 'activity_date', 'created_date',
             'is_deleted', 'call_duration_in_seconds', 'last_modified_date',
         ]) }} as raw_values
-    from source
+    from ({{ raw_rows }}) as raw_row
     where _source_row in (
         select dispositioned._source_row from dispositioned
         where dispositioned.row_disposition = 'quarantined'
