@@ -44,6 +44,14 @@ def _warehouse_arg(parser: argparse.ArgumentParser, raw_schema: bool = True) -> 
         parser.add_argument("--schema", default=DEFAULT_RAW_SCHEMA, help="raw schema (default: %(default)s)")
 
 
+def _rerun_unit_tests_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rerun-unit-tests", action="store_true",
+        help="run dbt's unit tests even when every one passed in an earlier run on the same code, dbt and vars"
+        " (they are left out then: they test the code on fixtures, not the data)",
+    )
+
+
 def _target_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--target",
@@ -215,7 +223,8 @@ def _scheduled_run(args: argparse.Namespace, freshness: bool, validation: bool, 
              f" make; build it with: salesperf build --target {args.target}")
         return 4
     options = RunOptions(_warehouse(args), dbt_args=list(args.dbt_args), freshness=freshness,
-                         validation=validation, reports=reports)
+                         validation=validation, reports=reports,
+                         rerun_unit_tests=getattr(args, "rerun_unit_tests", False))
     return int(scheduled_run(options, _say))
 
 
@@ -427,6 +436,7 @@ def parser() -> argparse.ArgumentParser:
     )
     # Any option salesperf does not know goes to dbt build: --vars, --select, --full-refresh...
     build.set_defaults(dbt_args=[])
+    _rerun_unit_tests_arg(build)
     _warehouse_arg(build)
     _target_arg(build)
     build.set_defaults(run=_build)
@@ -444,6 +454,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--skip-freshness", action="store_true", help="build even when a source is stale")
     run.add_argument("--skip-validation", action="store_true", help="publish without validating the marts")
     run.add_argument("--skip-reports", action="store_true", help="do not render the report site")
+    _rerun_unit_tests_arg(run)
     _warehouse_arg(run, raw_schema=False)
     _target_arg(run)
     run.set_defaults(run=_run, dbt_args=[])

@@ -1,6 +1,10 @@
 """The scheduled job in one command: source freshness -> build (models, data tests, unit
 tests, the quarantine threshold) -> validation of the marts -> publish -> report site.
 
+Unit tests check the project's code on fixtures, not the warehouse's data: a run leaves
+them out when every one passed in an earlier run on the same code, dbt, engine and vars
+(code_fingerprint), as dbt advises for production builds.
+
 Everything up to the publish happens in a work copy of the warehouse (salesperf.publish),
 so a run that stops at any step, or is killed, leaves the published marts as they were.
 Each step prints one line as it ends; the run ends with one line saying what happened, and
@@ -9,6 +13,7 @@ its exit status says the same (Outcome). A log of each run is kept in logs/runs/
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import time
@@ -47,6 +52,7 @@ class RunOptions:
     reports: bool = True
     reports_out: Path = REPORTS_OUT
     log_dir: Path = RUN_LOGS
+    rerun_unit_tests: bool = False  # run the unit tests even when they passed on this code before
 
 
 @dataclass
@@ -63,6 +69,8 @@ class RunRecord:
     warehouse: str
     started_at: str
     build_id: str | None = None  # the published build's id, once it is known
+    code_fingerprint: str | None = None  # what decides the unit tests' outcome (code_fingerprint)
+    unit_tests: str = "not run"  # passed (every one), failed, not run, or skipped: passed on this code in run <id>
     steps: list[Step] = field(default_factory=list)
     outcome: str = ""
     exit_status: int = 0
@@ -142,12 +150,26 @@ class _Run:
         return "pass", f"{len(statuses)} tables fresh"
 
     def build(self) -> tuple[str, str]:
-        from salesperf.dbt_build import build
+        from salesperf.dbt_build import build, split_vars
 
-        summary = build(self.dbt_args(), database=self.publication.build_database,
+        given = {**split_vars(self.options.dbt_args)[0], **self.options.vars}
+        self.record.code_fingerprint = code_fingerprint(self.options.warehouse.dbt_args(), given)
+        passed_in = None if self.options.rerun_unit_tests else unit_tests_passed_in(
+            self.options.log_dir, self.record.code_fingerprint)
+        skip_unit_tests = ["--exclude-resource-type", "unit_test"] if passed_in else []
+        summary = build([*self.dbt_args(), *skip_unit_tests], database=self.publication.build_database,
                         target_path=self.publication.build_target_path)
         for line in summary.lines():
             self.say(f"      {line}")
+        if passed_in:
+            self.record.unit_tests = f"skipped: passed on this code in run {passed_in}"
+            self.say(f"      unit tests {self.record.unit_tests} (--rerun-unit-tests runs them)")
+        elif summary.count("unit_test", "fail", "error"):
+            self.record.unit_tests = "failed"
+        elif summary.count("unit_test", "pass") == self._unit_tests_defined() > 0:
+            self.record.unit_tests = "passed"
+        elif summary.count("unit_test"):
+            self.record.unit_tests = f"{summary.count('unit_test', 'pass')} of {self._unit_tests_defined()} passed"
         if not summary.success:
             failures = "; ".join(summary.failures[:5]) + ("; ..." if len(summary.failures) > 5 else "")
             raise _Stop(Outcome.BUILD_FAILED, f"dbt build failed: {failures or 'see logs/dbt.log'}")
@@ -155,6 +177,14 @@ class _Run:
         self.models, self.data_tests = summary.count("model", "success"), summary.count("test", "pass", "warn")
         warned = summary.count("test", "warn")
         return "pass", f"{self.models} models, {self.data_tests} data tests" + (f", {warned} warned" if warned else "")
+
+    def _unit_tests_defined(self) -> int:
+        """The unit tests of the project, from the manifest the build wrote."""
+        manifest = (self.publication.build_target_path or TARGET_DIR) / "manifest.json"
+        try:
+            return len(json.loads(manifest.read_text()).get("unit_tests", {}))
+        except (OSError, ValueError):
+            return -1  # unknown: never taken for every one having passed
 
     def validate(self) -> tuple[str, str]:
         from salesperf.validation import validate_marts
@@ -245,6 +275,47 @@ def scheduled_run(options: RunOptions, say: Callable[[str], None] = print) -> Ou
     say(f"  {time.monotonic() - started:.0f} s in all; exit status {int(outcome)} ({outcome.name.lower()});"
         f" log: {log}")
     return outcome
+
+
+# what the unit tests' outcome depends on besides the dbt and adapter versions, the engine
+# and the vars: the project's dbt code, seeds and settings (data tests and Python aside)
+UNIT_TEST_INPUTS = ("dbt_project.yml", "profiles", "models", "macros", "seeds")
+DBT_DISTRIBUTIONS = ("dbt-core", "dbt-adapters", "dbt-duckdb", "dbt-postgres", "dbt-spark", "duckdb")
+
+
+def code_fingerprint(target_args: list[str], given_vars: dict[str, Any], project_root: Path = PROJECT_ROOT) -> str:
+    """A hash of what decides whether the unit tests pass: every file of UNIT_TEST_INPUTS,
+    the installed dbt, adapters and DuckDB, the target (engine) and the vars given, but
+    as_of and build_id, which name a build (the unit tests pin their own)."""
+    from importlib import metadata
+
+    digest = hashlib.sha256()
+    for name in UNIT_TEST_INPUTS:
+        top = project_root / name
+        for path in sorted([top] if top.is_file() else (p for p in top.rglob("*") if p.is_file())):
+            digest.update(f"{path.relative_to(project_root).as_posix()}\0".encode())
+            digest.update(path.read_bytes() + b"\0")
+    for distribution in DBT_DISTRIBUTIONS:
+        try:
+            digest.update(f"{distribution}=={metadata.version(distribution)}\0".encode())
+        except metadata.PackageNotFoundError:
+            pass
+    named = {k: v for k, v in given_vars.items() if k not in ("as_of", "build_id")}
+    digest.update(json.dumps([target_args, named], sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def unit_tests_passed_in(log_dir: Path, fingerprint: str) -> str | None:
+    """The newest logged run in which every unit test passed on the code of this fingerprint;
+    None when there is none."""
+    for log in sorted(log_dir.glob("*.json"), reverse=True):  # named by start time: newest first
+        try:
+            logged = json.loads(log.read_text())
+        except (OSError, ValueError):
+            continue  # a log cut short or unreadable proves nothing
+        if logged.get("code_fingerprint") == fingerprint and logged.get("unit_tests") == "passed":
+            return str(logged.get("run_id"))
+    return None
 
 
 def _project_version() -> str | None:

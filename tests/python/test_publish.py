@@ -45,6 +45,11 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def newest_run_log() -> dict[str, object]:
+    runs = sorted((Path(__file__).parents[2] / "logs" / "runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
+    return json.loads(runs[-1].read_text())
+
+
 def mart_builds(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     """Each mart's build ids (none for an empty mart), read in one transaction of one connection."""
     marts = [t for (t,) in con.execute(
@@ -186,10 +191,86 @@ def test_a_build_whose_tests_fail_publishes_nothing(published: Path, tmp_path: P
     assert digest(warehouse) == before
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_opportunities").fetchone()[0] == deals > 0
-    runs = sorted((Path(__file__).parents[2] / "logs" / "runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
-    last = json.loads(runs[-1].read_text())
+    last = newest_run_log()
     assert last["outcome"] == "build_failed" and last["exit_status"] == 1
     assert [s["status"] for s in last["steps"]] == ["done", "failed"]
+
+
+def test_unit_tests_run_again_only_on_code_they_have_not_passed_on(published: Path, tmp_path: Path) -> None:
+    """Unit tests check the code on fixtures, not the data: after a run in which every one
+    passed, a run on the same code, dbt, engine and vars leaves them out, names that run,
+    and still runs every model and data test."""
+    warehouse = fresh_copy(published, tmp_path)
+    status, output = run_to_end([*QUICK_RUN, "--rerun-unit-tests"], warehouse)
+    assert status == 0, output
+    first = newest_run_log()
+    root = Path(__file__).parents[2]
+    defined = len(json.loads((root / "target" / "manifest.json").read_text())["unit_tests"])
+    assert defined > 40
+    assert f"unit tests: {defined} passed, 0 failed" in output
+    assert first["unit_tests"] == "passed" and first["code_fingerprint"]
+
+    status, output = run_to_end(QUICK_RUN, warehouse)
+    assert status == 0, output
+    second = newest_run_log()
+    assert second["code_fingerprint"] == first["code_fingerprint"]
+    assert second["unit_tests"] == f"skipped: passed on this code in run {first['run_id']}"
+    assert f"unit tests skipped: passed on this code in run {first['run_id']}" in output
+    results = json.loads((root / "target" / "run_results.json").read_text())["results"]
+    ran = [result["unique_id"].split(".")[0] for result in results]
+    assert "unit_test" not in ran
+    assert ran.count("test") > 250 and ran.count("model") > 70
+
+
+def test_the_code_fingerprint_follows_what_the_unit_tests_read(tmp_path: Path) -> None:
+    """Changed: a model, a macro, a seed, dbt_project.yml, the target or a var. Unchanged: as_of
+    and build_id (the unit tests pin their own), Python and data tests."""
+    from salesperf.scheduled_run import code_fingerprint
+
+    files = {
+        "dbt_project.yml": "name: p\n", "models/a.sql": "select 1 as x\n", "macros/m.sql": "{% macro m() %}1{% endmacro %}\n",
+        "seeds/s.csv": "k\n1\n", "tests/python/test_x.py": "x = 1\n", "tests/assert_x.sql": "select 1 where false\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+
+    def fingerprint(target: list[str] | None = None, **given: object) -> str:
+        return code_fingerprint(target or [], given, project_root=tmp_path)
+
+    base = fingerprint(as_of="2026-06-01")
+    assert fingerprint(as_of="2031-01-01", build_id="b1") == base
+    assert fingerprint(["--target", "postgres"], as_of="2026-06-01") != base
+    assert fingerprint(as_of="2026-06-01", reporting_timezone="Europe/Berlin") != base
+    for unread in ("tests/python/test_x.py", "tests/assert_x.sql"):
+        (tmp_path / unread).write_text("changed\n")
+        assert fingerprint(as_of="2026-06-01") == base, unread
+    for read in ("models/a.sql", "macros/m.sql", "seeds/s.csv", "dbt_project.yml"):
+        before = fingerprint()
+        (tmp_path / read).write_text((tmp_path / read).read_text() + "-- changed\n")
+        assert fingerprint() != before, read
+    before = fingerprint()
+    (tmp_path / "models" / "b.sql").write_text("select 2 as y\n")
+    assert fingerprint() != before, "a new model"
+
+
+def test_the_run_that_passed_the_unit_tests_is_the_newest_on_that_code(tmp_path: Path) -> None:
+    from salesperf.scheduled_run import unit_tests_passed_in
+
+    logs = {
+        "20261201T050000Z-aaaa0001": {"code_fingerprint": "f1", "unit_tests": "passed"},
+        "20261202T050000Z-aaaa0002": {"code_fingerprint": "f1", "unit_tests": "passed"},
+        "20261203T050000Z-aaaa0003": {"code_fingerprint": "f1", "unit_tests": "failed"},
+        "20261204T050000Z-aaaa0004": {"code_fingerprint": "f2", "unit_tests": "passed"},
+        "20261205T050000Z-aaaa0005": {"code_fingerprint": "f3", "unit_tests": "41 of 42 passed"},
+    }
+    for run_id, logged in logs.items():
+        (tmp_path / f"{run_id}.json").write_text(json.dumps({"run_id": run_id, **logged}))
+    (tmp_path / "20261206T050000Z-aaaa0006.json").write_text('{"run_id": "20261206T0500')  # cut short
+    assert unit_tests_passed_in(tmp_path, "f1") == "20261202T050000Z-aaaa0002"
+    assert unit_tests_passed_in(tmp_path, "f2") == "20261204T050000Z-aaaa0004"
+    assert unit_tests_passed_in(tmp_path, "f3") is None
+    assert unit_tests_passed_in(tmp_path / "no_logs_yet", "f1") is None
 
 
 def test_a_second_run_on_the_same_warehouse_waits_its_turn(published: Path, tmp_path: Path) -> None:
