@@ -10,7 +10,8 @@
     table when:
     - var incremental_runs is false;
     - it is the first build, or dbt runs with --full-refresh;
-    - the model, a model or seed upstream of it, or a var changed (the fingerprint);
+    - the model, a model or seed upstream of it, a macro of the project, a var or the dbt
+      version changed (the fingerprint);
     - as_of is earlier than the last build's (time travel: a past as_of is a rebuild);
     - for a base model, the raw table is not numbered by salesperf load;
     - the rows it read at its last build are not all there as they were: a row edited in
@@ -18,7 +19,6 @@
       checksum of the raw rows it read; a model that reads incremental models keeps the run
       that last rebuilt each (a run by key does not change the rows a later build reads up
       to its high-water mark), and of any other input the count and a checksum.
-    A macro changes no fingerprint: after editing one, run with --full-refresh.
     On other engines (Spark's plain parquet tables cannot delete rows) these are tables.
 -#}
 
@@ -52,8 +52,11 @@
 
 
 {#- A hash of what decides the model's rows besides the data: its own code and that of every
-    model and seed upstream, and every var but those that name a build (as_of, whose moves
-    the models handle, build_id and the schema suffix) and incremental_runs itself. -#}
+    model and seed upstream, the text of every macro of the project (the models' SQL is
+    theirs as much as the models' own; all of them, since a dispatched implementation is no
+    declared dependency), the dbt version (its own macros), and every var but those that
+    name a build (as_of, whose moves the models handle, build_id and the schema suffix) and
+    incremental_runs itself. -#}
 {% macro definition_fingerprint() -%}
     {%- set parts = [] -%}
     {%- set visited = [] -%}
@@ -67,6 +70,12 @@
             {%- do pending.extend(node.depends_on.nodes) -%}
         {%- endif -%}
     {%- endfor -%}
+    {#- dbt puts each macro in the context as a callable that carries its parsed node -#}
+    {%- for value in context.values()
+        if value.macro is defined and value.macro.package_name == project_name -%}
+        {%- do parts.append(value.macro.unique_id ~ ':' ~ local_md5(value.macro.macro_sql)) -%}
+    {%- endfor -%}
+    {%- do parts.append('dbt_version=' ~ dbt_version) -%}
     {%- for name in project_var_names()
         if name not in ['as_of', 'build_id', 'build_schema_suffix', 'incremental_runs'] -%}
         {%- do parts.append(name ~ '=' ~ tojson(checked_var(name))) -%}
@@ -106,7 +115,7 @@
         {{ return({'by_key': false, 'reason': 'no record of the last build'}) }}
     {%- endif -%}
     {%- if state.fingerprint != definition_fingerprint() -%}
-        {{ return({'by_key': false, 'reason': 'its definition, one upstream or a var changed'}) }}
+        {{ return({'by_key': false, 'reason': 'its definition, one upstream, a macro, a var or dbt changed'}) }}
     {%- endif -%}
     {%- if as_of_value() < state.as_of -%}
         {{ return({'by_key': false, 'reason': 'as_of is earlier than the last build\'s (' ~ state.as_of ~ ')'}) }}

@@ -35,6 +35,7 @@ from tests.python.engine_comparison import (
     duckdb_reader,
     relations,
 )
+from tests.python.el_landing import project_with_seeds
 from tests.python.helpers import SMALL_DEMO
 from tests.python.postgres_server import PostgresServer, postgres_environment
 
@@ -278,6 +279,35 @@ def test_daily_runs_on_duckdb_recompute_by_key_and_match_a_full_rebuild(tmp_path
     runs = days.run(*dbt_vars(as_of="2026-05-26 09:00:00", completed_task_statuses=["Completed", "Deferred"],
                               incremental_runs=False))
     assert set(runs.values()) == {"rebuilt: incremental runs are off (var incremental_runs)"}, runs
+
+
+def test_an_edited_macro_rebuilds_the_incremental_models(tmp_path: Path) -> None:
+    """A model's SQL is its macros' as much as its own file's: after an edit to a macro of the
+    project, every incremental model rebuilds; with nothing edited, they recompute by key."""
+    project = project_with_seeds(tmp_path / "project", {})
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        generate(SMALL_DEMO, con, "raw")
+
+    def build_models() -> dict[str, str]:
+        result = run_dbt(["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test",
+                          *dbt_vars(as_of=FIRST_AS_OF)], warehouse, tmp_path / "target", project_dir=project)
+        release_warehouse()
+        assert result.success
+        return last_runs(duckdb_reader(warehouse))
+
+    assert set(build_models().values()) == {"rebuilt: first build or full refresh"}
+    runs = build_models()
+    assert set(runs) == INCREMENTAL_MODELS
+    assert all(run.startswith("recomputed by key: ") for run in runs.values()), runs
+
+    macro = project / "macros" / "clean_text.sql"
+    text = macro.read_text()
+    macro.write_text(text.replace("{%- endmacro %}", "{#- reviewed -#}\n{%- endmacro %}"))
+    assert macro.read_text() != text
+    runs = build_models()
+    assert set(runs) == INCREMENTAL_MODELS
+    assert all(run.startswith("rebuilt: its definition, one upstream, a macro") for run in runs.values()), runs
 
 
 # --- PostgreSQL, the raw schema copied there after each day's load --------------------------
