@@ -123,10 +123,14 @@ class _Run:
         return [*self.publication.build_target_args,
                 *with_vars(self.options.dbt_args, {**self.options.vars, **self.publication.build_vars})]
 
-    def prepare(self) -> tuple[str, str]:
+    def given_vars(self) -> dict[str, Any]:
+        """The vars the run was given: those in its dbt arguments, then its own."""
         from salesperf.dbt_build import split_vars
 
-        given = {**split_vars(self.options.dbt_args)[0], **self.options.vars}
+        return {**split_vars(self.options.dbt_args)[0], **self.options.vars}
+
+    def prepare(self) -> tuple[str, str]:
+        given = self.given_vars()
         # as the var reads (macros/checked_var.sql): on unless given as false
         work = self.publication.prepare(incremental_runs=str(given.get("incremental_runs")).lower() != "false")
         if isinstance(work, Path):
@@ -150,10 +154,9 @@ class _Run:
         return "pass", f"{len(statuses)} tables fresh"
 
     def build(self) -> tuple[str, str]:
-        from salesperf.dbt_build import build, split_vars
+        from salesperf.dbt_build import build
 
-        given = {**split_vars(self.options.dbt_args)[0], **self.options.vars}
-        self.record.code_fingerprint = code_fingerprint(self.options.warehouse.dbt_args(), given)
+        self.record.code_fingerprint = code_fingerprint(self.options.warehouse.dbt_args(), self.given_vars())
         passed_in = None if self.options.rerun_unit_tests else unit_tests_passed_in(
             self.options.log_dir, self.record.code_fingerprint)
         skip_unit_tests = ["--exclude-resource-type", "unit_test"] if passed_in else []
@@ -166,10 +169,9 @@ class _Run:
             self.say(f"      unit tests {self.record.unit_tests} (--rerun-unit-tests runs them)")
         elif summary.count("unit_test", "fail", "error"):
             self.record.unit_tests = "failed"
-        elif summary.count("unit_test", "pass") == self._unit_tests_defined() > 0:
-            self.record.unit_tests = "passed"
         elif summary.count("unit_test"):
-            self.record.unit_tests = f"{summary.count('unit_test', 'pass')} of {self._unit_tests_defined()} passed"
+            passed, defined = summary.count("unit_test", "pass"), self._unit_tests_defined()
+            self.record.unit_tests = "passed" if passed == defined else f"{passed} of {defined} passed"
         if not summary.success:
             failures = "; ".join(summary.failures[:5]) + ("; ..." if len(summary.failures) > 5 else "")
             raise _Stop(Outcome.BUILD_FAILED, f"dbt build failed: {failures or 'see logs/dbt.log'}")
