@@ -95,8 +95,13 @@ def test_interval_rules_fire_on_broken_intervals(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     with connect(path) as con:
         generate(SMALL_DEMO, con, "raw")
-    assert build(dbt_vars(as_of=SMALL_DEMO_AS_OF), database=path, target_path=tmp_path / "t1").success
+    clean = build(dbt_vars(as_of=SMALL_DEMO_AS_OF), database=path, target_path=tmp_path / "t1")
+    assert clean.success
+    # the tests that found rows keep them, those that found none leave no table
+    assert clean.warned and clean.count("test", "pass") > 100
+    assert audit_tables(path) == set(clean.warned)
     with connect(path) as con:
+        con.execute("create table main.intervals_as_built as select * from marts.fct_stage_intervals")
         backwards, twice_current = con.execute(
             "select min(stage_interval_id), max(opportunity_id) from marts.fct_stage_intervals"
             " where not is_current"
@@ -118,3 +123,21 @@ def test_interval_rules_fire_on_broken_intervals(tmp_path: Path) -> None:
     assert problems == {"exited before it was entered, or negative days in stage", "more than one current stay"}
     assert backwards in {interval for interval, _, _ in rows}
     assert twice_current in {opp for _, opp, problem in rows if problem == "more than one current stay"}
+
+    # repaired, the rule passes again, and the rows of the run that failed are gone with it
+    with connect(path) as con:
+        con.execute("delete from marts.fct_stage_intervals")
+        con.execute("insert into marts.fct_stage_intervals select * from main.intervals_as_built")
+    assert build(
+        ["--select", "assert_stage_intervals_are_consistent", *dbt_vars(as_of=SMALL_DEMO_AS_OF)],
+        database=path,
+        target_path=tmp_path / "t2",
+    ).success
+    assert "assert_stage_intervals_are_consistent" not in audit_tables(path)
+    assert audit_tables(path) == set(clean.warned)
+
+
+def audit_tables(path: Path) -> set[str]:
+    """The tables of schema dbt_test__audit: one per test that found rows."""
+    return {name for (name,) in query(
+        path, "select table_name from information_schema.tables where table_schema = 'dbt_test__audit'")}
