@@ -84,6 +84,23 @@ def broken_quotas(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict,
                   period_type="year", period_start="2025-01-01", quota_type="revenue")
         add_quota(con, some_rep_quota, "a0QAFTERLEAVING01", owner_id=gone_rep,
                   period_type="year", period_start="2027-01-01", quota_type="revenue")
+        # the same rep left in the first days of the month after their last record (their
+        # user record, deactivated then, was last edited on its third day): a quota for that
+        # month is no fault. Its target of zero leaves the team's and the quarter's sums alone.
+        (last_record,) = one(
+            "select max(last_day) from ("
+            " select cast(activity_date as date) as last_day from raw.task where owner_id = $1"
+            " union all select cast(start_date_time as date) from raw.event where owner_id = $1"
+            " union all select case when is_closed then cast(close_date as date)"
+            " else cast(created_date as date) end from raw.opportunity where owner_id = $1"
+            " union all select cast(created_date as date) from raw.lead where owner_id = $1) as records",
+            gone_rep,
+        )
+        month_after = date(last_record.year + last_record.month // 12, last_record.month % 12 + 1, 1)
+        con.execute("update raw.user set last_modified_date = ? where id = ?",
+                    [f"{month_after.replace(day=3)} 10:00:00", gone_rep])
+        add_quota(con, some_rep_quota, "a0QLEFTINPERIOD01", owner_id=gone_rep, period_type="month",
+                  period_start=month_after, quota_type="calls", target_value=0)
         con.execute("update raw.quota set target_value = target_value * 2 where id = ?", [team_month_id])
         con.execute("update raw.quota set target_value = target_value + 1000 where id = ?", [rep_quarter_id])
 
@@ -160,6 +177,7 @@ def test_owners_exist_and_reps_are_active(broken_quotas: tuple[Path, dict, Build
     assert hire > date(2025, 1, 1)
     assert rows.pop("a0QBEFOREHIRE0001") == f"the rep was hired on {hire}, after the period began"
     assert rows.pop("a0QAFTERLEAVING01").startswith("the rep is no longer active and was last seen in the month of ")
+    # not the quota of the month the rep left in (a0QLEFTINPERIOD01)
     assert rows == {}
 
 

@@ -2,7 +2,10 @@
 -- (hired by the end of that month, and not gone before it): checked where the CRM sent its
 -- users (a missing user table leaves nothing to check against). Quotas are a plan loaded
 -- now, so owners, hires and a gone rep's last record are read from the CRM's data as
--- loaded, not as it stood at a past as_of.
+-- loaded, not as it stood at a past as_of. The CRM keeps no leaving date: a rep no longer
+-- active was there until the month of their last record or of the last edit of their user
+-- record (deactivating a user edits it), whichever is later; a rep who leaves in the first
+-- days of a month often has no record in it.
 
 with
 
@@ -54,6 +57,13 @@ last_records as (
         max(cast(created_at as date)) as last_record_date
     from {{ ref('stg_crm__leads') }}
     group by 1
+
+    union all
+
+    select
+        user_id as rep_id,
+        cast(last_modified_at as date) as last_record_date
+    from {{ ref('stg_crm__users') }}
 
 ),
 
