@@ -20,7 +20,8 @@ reps as (
     select
         user_id as rep_id,
         is_active,
-        cast(created_at as date) as hire_date
+        cast(created_at as date) as hire_date,
+        cast(last_modified_at as date) as last_edit_date
     from {{ ref('stg_crm__users') }}
 
 ),
@@ -61,9 +62,9 @@ last_records as (
     union all
 
     select
-        user_id as rep_id,
-        cast(last_modified_at as date) as last_record_date
-    from {{ ref('stg_crm__users') }}
+        rep_id,
+        last_edit_date as last_record_date
+    from reps
 
 ),
 
