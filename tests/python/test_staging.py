@@ -121,6 +121,9 @@ def test_quarantine_mart_lists_each_quarantined_row_with_its_raw_values(
     assert {(table, row) for table, row, _, _ in rows} == expected
     non_numeric = [raw for _, _, reason, raw in rows if reason == "amount is not a number"]
     assert non_numeric and all(re.search(r"amount=(TBD|n/a|\$1,2OO)", raw) for raw in non_numeric)
+    # an orphan is quarantined after staging, against its deal: its raw values come along
+    orphans = [raw for _, _, reason, raw in rows if reason == "unknown opportunity"]
+    assert orphans and all(re.search(r"opportunity_id=\w", raw) for raw in orphans)
 
 
 def test_reconciliation_adds_up_per_table(built_dirty_demo: tuple[Path, BuildSummary]) -> None:

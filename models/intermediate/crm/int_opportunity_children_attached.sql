@@ -71,7 +71,16 @@ children as (
 final as (
 
     select
-        children.*,
+        children.source_table,
+        children.record_id,
+        children.opportunity_id,
+        children._source_row,
+        children._loaded_at,
+        -- only the quarantine shows raw values: written for millions of live children, the
+        -- string cost more than the rest of the model
+        case
+            when opportunities.opportunity_id is null then children.raw_values
+        end as raw_values,
         case
             when opportunities.opportunity_id is null then 'quarantined'
             when opportunities.is_live = 0 then 'removed_with_parent'
