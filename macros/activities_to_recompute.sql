@@ -1,7 +1,6 @@
 {#-
-    Which activities a daily run of int_activities_typed and int_activities_linked
-    recomputes (see incremental.sql): those that can read differently since the model's
-    last build. They read the base models, whose rows carry _loaded_at: a few more ids than
+    Which activities a daily run of int_activities_linked recomputes (see incremental.sql):
+    those that can read differently since the model's last build. They read the base models, whose rows carry _loaded_at: a few more ids than
     the live ones cost nothing, and a deleted record's must be there.
 -#}
 
@@ -24,7 +23,7 @@
 
 {#- An activity created, started or dated after the last build's as_of: it may have been
     recorded, done or come due since (as_of only moves forward on a daily run). Reads the
-    columns of int_activities_typed. -#}
+    columns of the typed activities in int_activities_linked. -#}
 {% macro activity_dated_since(plan) -%}
     (
         created_at > {{ as_of_at(plan.previous_as_of) }}

@@ -7,7 +7,7 @@ with
 
 activities as (
 
-    select * from {{ ref('int_activities_typed') }}
+    select * from {{ ref('int_activities_linked') }}
 
 ),
 

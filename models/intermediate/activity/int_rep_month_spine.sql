@@ -19,7 +19,7 @@ users as (
 
 activities as (
 
-    select * from {{ ref('int_activities_typed') }}
+    select * from {{ ref('int_activities_linked') }}
 
 ),
 

@@ -36,7 +36,7 @@ referenced_users as (
     -- every user a record the CRM held at as_of names as its owner (of a deal at any time
     -- up to as_of), cost or a user's manager; a connector that syncs only some users leaves
     -- ids here that the user table lacks
-    select rep_id as user_id from {{ ref('int_activities_typed') }}
+    select rep_id as user_id from {{ ref('int_activities_linked') }}
     union
     select user_id from sellers
     union
