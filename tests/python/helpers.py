@@ -16,6 +16,12 @@ SALESFORCE_EXPORT = SHARED / "datasets" / "salesforce_demo_org_export"
 # Small enough to build in seconds, big enough for every stage, activity and quota type.
 SMALL_DEMO = DemoConfig(seed=7, reps=12, months=6, end_date=date(2026, 6, 1))
 SMALL_DEMO_AS_OF = "2026-06-01 00:00:00"
+# the models a daily run recomputes by key on DuckDB and PostgreSQL
+INCREMENTAL_MODELS = frozenset({
+    "base_crm__tasks", "base_crm__events", "base_crm__opportunities", "base_crm__opportunity_histories",
+    "base_crm__opportunity_line_items", "base_crm__opportunity_field_histories", "base_crm__leads",
+    "base_crm__accounts", "base_crm__quotas", "int_activities_linked",
+})
 
 
 # The columns every mart ends with, saying which build wrote it: build_id (never the same

@@ -36,14 +36,9 @@ from tests.python.engine_comparison import (
     relations,
 )
 from tests.python.el_landing import project_with_seeds
-from tests.python.helpers import SMALL_DEMO
+from tests.python.helpers import INCREMENTAL_MODELS, SMALL_DEMO
 from tests.python.postgres_server import PostgresServer, postgres_environment
 
-INCREMENTAL_MODELS = {
-    "base_crm__tasks", "base_crm__events", "base_crm__opportunities", "base_crm__opportunity_histories",
-    "base_crm__opportunity_line_items", "base_crm__opportunity_field_histories", "base_crm__leads",
-    "base_crm__accounts", "base_crm__quotas", "int_activities_linked",
-}
 FIRST_AS_OF = "2026-05-20 09:00:00"
 
 

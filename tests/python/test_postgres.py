@@ -38,7 +38,7 @@ from tests.python.engine_comparison import (
     relations,
     write_odd_text_export,
 )
-from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
+from tests.python.helpers import INCREMENTAL_MODELS, SMALL_DEMO, SMALL_DEMO_AS_OF
 from tests.python.postgres_server import INSTALL_HINT, PostgresServer, find_bindir, postgres_environment
 
 # The id the PostgreSQL builds of the demo pass, shaped as a scheduled run's.
@@ -389,10 +389,11 @@ def test_a_build_on_postgres_publishes_by_swapping_shadow_schemas(
         day_after = ["--target", "postgres", *dbt_vars(as_of="2026-06-02 00:00:00")]
         assert main(["run", "--skip-freshness", "--skip-reports", "--skip-validation", *day_after]) == 0
         with pg.cursor() as cursor:
-            cursor.execute("select last_run from staging._salesperf_incremental_state"
-                           " union all select last_run from intermediate._salesperf_incremental_state")
-            last_runs = [row[0] for row in cursor.fetchall()]
-            assert len(last_runs) == 11 and all(run.startswith("recomputed by key: ") for run in last_runs)
+            cursor.execute("select model_name, last_run from staging._salesperf_incremental_state"
+                           " union all select model_name, last_run from intermediate._salesperf_incremental_state")
+            last_runs = dict(cursor.fetchall())
+            assert set(last_runs) == INCREMENTAL_MODELS
+            assert all(run.startswith("recomputed by key: ") for run in last_runs.values()), last_runs
             published = mart_counts(pg)
             cursor.execute("delete from raw.opportunity")
         pg.commit()
