@@ -1,7 +1,8 @@
 {#-
     Which activities a daily run of int_activities_linked recomputes (see incremental.sql):
-    those that can read differently since the model's last build. They read the base models, whose rows carry _loaded_at: a few more ids than
-    the live ones cost nothing, and a deleted record's must be there.
+    those that can read differently since the model's last build. They read the base
+    models, whose rows carry _loaded_at: a few more ids than the live ones cost nothing,
+    and a deleted record's must be there.
 -#}
 
 {#- The tasks and events with a row loaded since (new, changed, deleted or quarantined), and
