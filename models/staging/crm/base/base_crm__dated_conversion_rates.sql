@@ -1,12 +1,12 @@
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     {{ select_source_columns('crm', 'dated_conversion_rate') }}
 
 ),
 
-typed as (
+typed as {{ not_materialized() }} (
 
     select
         -- ids
@@ -42,14 +42,16 @@ typed as (
 
 ),
 
+versions as (
+
+    {{ versions_ranked('typed', 'dated_conversion_rate_id', 'last_modified_at_utc') }}
+
+),
+
 classified as (
 
     select
         *,
-        row_number() over (
-            partition by dated_conversion_rate_id
-            order by {{ newest_version_first('last_modified_at_utc') }}
-        ) as version_rank,
         case
             when dated_conversion_rate_id is null then 'missing id'
             when currency_code is null then 'missing currency'
@@ -61,7 +63,7 @@ classified as (
             {{ unreadable_value('next_start_date', 'next_start_date', 'date') }}
         end as quarantine_reason
 
-    from typed
+    from versions
 
 ),
 

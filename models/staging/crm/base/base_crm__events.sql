@@ -2,15 +2,20 @@
 
 {%- set raw_rows = select_source_columns('crm', 'event') %}
 
+{%- set raw_value_names = [
+    'id', 'owner_id', 'who_id', 'what_id', 'type', 'start_date_time', 'created_date',
+    'is_deleted', 'end_date_time', 'duration_in_minutes', 'last_modified_date',
+] %}
+
 with
 
-source_rows as (
+source_rows as {{ not_materialized() }} (
 
     {{ raw_rows_to_classify(raw_rows, clean_text('id'), plan) }}
 
 ),
 
-typed as (
+typed as {{ not_materialized() }} (
 
     select
         -- ids
@@ -49,9 +54,17 @@ typed as (
         {{ raw_text('start_date_time', 'timestamp') }} as start_date_time_raw,
         {{ raw_text('end_date_time', 'timestamp') }} as end_date_time_raw,
         {{ raw_text('created_date', 'timestamp') }} as created_date_raw,
-        {{ raw_text('last_modified_date', 'timestamp') }} as last_modified_date_raw
+        {{ raw_text('last_modified_date', 'timestamp') }} as last_modified_date_raw,
+        -- what the CRM sent, carried for the quarantined rows' raw values
+        {{ raw_value_columns(raw_value_names, 'sent_') }}
 
     from source_rows
+
+),
+
+versions as (
+
+    {{ versions_ranked('typed', 'event_id', 'last_modified_at_utc') }}
 
 ),
 
@@ -59,11 +72,6 @@ classified as (
 
     select
         *,
-        row_number() over (
-            -- rows without an id are each their own (quarantined) record
-            partition by event_id, case when event_id is null then _source_row end
-            order by {{ newest_version_first('last_modified_at_utc') }}
-        ) as version_rank,
         case
             when event_id is null then 'missing id'
             when rep_id is null then 'activity has no owner'
@@ -75,7 +83,7 @@ classified as (
             when started_at is null and created_at is null then 'activity has no date'
         end as quarantine_reason
 
-    from typed
+    from versions
 
 ),
 
@@ -88,32 +96,42 @@ dispositioned as (
 
 ),
 
-quarantined_raw_values as (
-
-    -- what the CRM sent, for the rows the quarantine mart shows: built for every one of
-    -- millions of activities, this string cost a third of the model
-    select
-        _source_row,
-        {{ raw_values([
-            'id', 'owner_id', 'who_id', 'what_id', 'type', 'start_date_time', 'created_date',
-            'is_deleted', 'end_date_time', 'duration_in_minutes', 'last_modified_date',
-        ]) }} as raw_values
-    from ({{ raw_rows }}) as raw_row
-    where _source_row in (
-        select dispositioned._source_row from dispositioned
-        where dispositioned.row_disposition = 'quarantined'
-    )
-
-),
-
 final as (
 
     select
-        dispositioned.*,
-        quarantined_raw_values.raw_values
+        event_id,
+        rep_id,
+        who_id,
+        what_id,
+        account_id,
+        subject,
+        event_type,
+        duration_minutes,
+        is_deleted,
+        started_at,
+        ended_at,
+        created_at,
+        last_modified_at,
+        last_modified_at_utc,
+        _loaded_at,
+        _source_row,
+        _is_current_version,
+        _version_started_at_utc,
+        _row_hash,
+        duration_in_minutes_raw,
+        start_date_time_raw,
+        end_date_time_raw,
+        created_date_raw,
+        last_modified_date_raw,
+        version_rank,
+        quarantine_reason,
+        row_disposition,
+        -- what the CRM sent, for the rows the quarantine mart shows
+        case
+            when row_disposition = 'quarantined'
+                then {{ raw_values(raw_value_names, prefix='sent_') }}
+        end as raw_values
     from dispositioned
-    left join quarantined_raw_values
-        on dispositioned._source_row = quarantined_raw_values._source_row
 
 )
 

@@ -5,7 +5,7 @@
 
 with
 
-source_rows as (
+source_rows as {{ not_materialized() }} (
 
     {{ raw_rows_to_classify(raw_rows, clean_text('id'), plan) }}
 
@@ -17,7 +17,7 @@ stages as (
 
 ),
 
-typed as (
+typed as {{ not_materialized() }} (
 
     select
         -- ids
@@ -82,15 +82,16 @@ typed as (
 
 ),
 
+versions as (
+
+    {{ versions_ranked('typed', 'opportunity_id', 'last_modified_at_utc') }}
+
+),
+
 classified as (
 
     select
         *,
-        row_number() over (
-            -- rows without an id are each their own (quarantined) record
-            partition by opportunity_id, case when opportunity_id is null then _source_row end
-            order by {{ newest_version_first('last_modified_at_utc') }}
-        ) as version_rank,
         case
             when opportunity_id is null then 'missing id'
             when stage_key is null then 'missing stage'
@@ -106,7 +107,7 @@ classified as (
             when created_at is null then 'missing created_date'
         end as quarantine_reason
 
-    from typed
+    from versions
 
 ),
 

@@ -4,13 +4,13 @@
 
 with
 
-source_rows as (
+source_rows as {{ not_materialized() }} (
 
     {{ raw_rows_to_classify(raw_rows, clean_text('id'), plan) }}
 
 ),
 
-typed as (
+typed as {{ not_materialized() }} (
 
     select
         -- ids
@@ -44,24 +44,23 @@ typed as (
 
 ),
 
+versions as (
+
+    {{ versions_ranked('typed', 'opportunity_field_history_id', 'last_modified_at_utc') }}
+
+),
+
 classified as (
 
     select
         *,
-        row_number() over (
-            -- rows without an id are each their own (quarantined) record
-            partition by
-                opportunity_field_history_id,
-                case when opportunity_field_history_id is null then _source_row end
-            order by {{ newest_version_first('last_modified_at_utc') }}
-        ) as version_rank,
         case
             when opportunity_field_history_id is null then 'missing id'
             when opportunity_id is null then 'missing opportunity id'
             when changed_at_utc is null then 'missing or unreadable change time'
         end as quarantine_reason
 
-    from typed
+    from versions
 
 ),
 

@@ -15,7 +15,7 @@
 
 with
 
-source_rows as (
+source_rows as {{ not_materialized() }} (
 
     -- a Fivetran history-mode copy is rebuilt (its rows carry no loader numbers); a
     -- version's id is the deal's, so all of a deal's versions are classified again
@@ -29,7 +29,7 @@ stages as (
 
 ),
 
-typed as (
+typed as {{ not_materialized() }} (
 
     select
         -- ids
@@ -94,17 +94,16 @@ typed as (
 
 ),
 
+versions as (
+
+    {{ versions_ranked('typed', 'opportunity_history_id', 'last_modified_at_utc') }}
+
+),
+
 classified as (
 
     select
         *,
-        row_number() over (
-            -- rows without an id are each their own (quarantined) record
-            partition by
-                opportunity_history_id,
-                case when opportunity_history_id is null then _source_row end
-            order by {{ newest_version_first('last_modified_at_utc') }}
-        ) as version_rank,
         case
             when opportunity_history_id is null then 'missing id'
             when opportunity_id is null then 'missing opportunity id'
@@ -118,7 +117,7 @@ classified as (
             {{ unreadable_value('close_date', 'close_date', 'date') }}
         end as quarantine_reason
 
-    from typed
+    from versions
 
 ),
 

@@ -4,13 +4,13 @@
 
 with
 
-source_rows as (
+source_rows as {{ not_materialized() }} (
 
     {{ raw_rows_to_classify(raw_rows, clean_text('id'), plan) }}
 
 ),
 
-typed as (
+typed as {{ not_materialized() }} (
 
     select
         -- ids
@@ -52,17 +52,16 @@ typed as (
 
 ),
 
+versions as (
+
+    {{ versions_ranked('typed', 'opportunity_line_item_id', 'last_modified_at_utc') }}
+
+),
+
 classified as (
 
     select
         *,
-        row_number() over (
-            -- rows without an id are each their own (quarantined) record
-            partition by
-                opportunity_line_item_id,
-                case when opportunity_line_item_id is null then _source_row end
-            order by {{ newest_version_first('last_modified_at_utc') }}
-        ) as version_rank,
         case
             when opportunity_line_item_id is null then 'missing id'
             when opportunity_id is null then 'missing opportunity id'
@@ -73,7 +72,7 @@ classified as (
             {{ unreadable_value('last_modified_date', 'last_modified_at_utc', 'timestamp') }}
         end as quarantine_reason
 
-    from typed
+    from versions
 
 ),
 

@@ -1,12 +1,12 @@
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     {{ select_source_columns('crm', 'product_2') }}
 
 ),
 
-typed as (
+typed as {{ not_materialized() }} (
 
     select
         -- ids
@@ -43,14 +43,16 @@ typed as (
 
 ),
 
+versions as (
+
+    {{ versions_ranked('typed', 'product_id', 'last_modified_at_utc') }}
+
+),
+
 classified as (
 
     select
         *,
-        row_number() over (
-            partition by product_id
-            order by {{ newest_version_first('last_modified_at_utc') }}
-        ) as version_rank,
         case
             when product_id is null then 'missing id'
             when unit_cost_raw is not null and unit_cost is null then 'unit cost is not a number'
@@ -58,7 +60,7 @@ classified as (
             {{ unreadable_value('last_modified_date', 'last_modified_at_utc', 'timestamp') }}
         end as quarantine_reason
 
-    from typed
+    from versions
 
 ),
 

@@ -1,12 +1,12 @@
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     {{ select_source_columns('crm', 'rep_cost') }}
 
 ),
 
-typed as (
+typed as {{ not_materialized() }} (
 
     select
         -- ids: a cost row is identified by its user and month
@@ -43,14 +43,16 @@ typed as (
 
 ),
 
+versions as (
+
+    {{ versions_ranked('typed', 'rep_cost_id', 'last_modified_at_utc') }}
+
+),
+
 classified as (
 
     select
         *,
-        row_number() over (
-            partition by rep_cost_id
-            order by {{ newest_version_first('last_modified_at_utc') }}
-        ) as version_rank,
         case
             when user_id is null or (month_start_raw is null and month_start is null)
                 then 'missing id'
@@ -60,7 +62,7 @@ classified as (
             when loaded_cost < 0 then 'negative cost'
         end as quarantine_reason
 
-    from typed
+    from versions
 
 ),
 

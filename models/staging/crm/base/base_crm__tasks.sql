@@ -2,15 +2,20 @@
 
 {%- set raw_rows = select_source_columns('crm', 'task') %}
 
+{%- set raw_value_names = [
+    'id', 'owner_id', 'who_id', 'what_id', 'type', 'activity_date', 'created_date',
+    'is_deleted', 'call_duration_in_seconds', 'last_modified_date',
+] %}
+
 with
 
-source_rows as (
+source_rows as {{ not_materialized() }} (
 
     {{ raw_rows_to_classify(raw_rows, clean_text('id'), plan) }}
 
 ),
 
-typed as (
+typed as {{ not_materialized() }} (
 
     select
         -- ids
@@ -53,9 +58,17 @@ typed as (
         {{ raw_text('call_duration_in_seconds', 'number') }} as call_duration_in_seconds_raw,
         {{ raw_text('activity_date', 'date') }} as activity_date_raw,
         {{ raw_text('created_date', 'timestamp') }} as created_date_raw,
-        {{ raw_text('last_modified_date', 'timestamp') }} as last_modified_date_raw
+        {{ raw_text('last_modified_date', 'timestamp') }} as last_modified_date_raw,
+        -- what the CRM sent, carried for the quarantined rows' raw values
+        {{ raw_value_columns(raw_value_names, 'sent_') }}
 
     from source_rows
+
+),
+
+versions as (
+
+    {{ versions_ranked('typed', 'task_id', 'last_modified_at_utc') }}
 
 ),
 
@@ -63,11 +76,6 @@ classified as (
 
     select
         *,
-        row_number() over (
-            -- rows without an id are each their own (quarantined) record
-            partition by task_id, case when task_id is null then _source_row end
-            order by {{ newest_version_first('last_modified_at_utc') }}
-        ) as version_rank,
         case
             when task_id is null then 'missing id'
             when rep_id is null then 'activity has no owner'
@@ -78,7 +86,7 @@ classified as (
             when activity_date is null and created_at is null then 'activity has no date'
         end as quarantine_reason
 
-    from typed
+    from versions
 
 ),
 
@@ -91,32 +99,44 @@ dispositioned as (
 
 ),
 
-quarantined_raw_values as (
-
-    -- what the CRM sent, for the rows the quarantine mart shows: built for every one of
-    -- millions of activities, this string cost a third of the model
-    select
-        _source_row,
-        {{ raw_values([
-            'id', 'owner_id', 'who_id', 'what_id', 'type', 'activity_date', 'created_date',
-            'is_deleted', 'call_duration_in_seconds', 'last_modified_date',
-        ]) }} as raw_values
-    from ({{ raw_rows }}) as raw_row
-    where _source_row in (
-        select dispositioned._source_row from dispositioned
-        where dispositioned.row_disposition = 'quarantined'
-    )
-
-),
-
 final as (
 
     select
-        dispositioned.*,
-        quarantined_raw_values.raw_values
+        task_id,
+        rep_id,
+        who_id,
+        what_id,
+        account_id,
+        subject,
+        task_type,
+        task_subtype,
+        status,
+        call_type,
+        call_disposition,
+        call_duration_seconds,
+        is_deleted,
+        activity_date,
+        created_at,
+        last_modified_at,
+        last_modified_at_utc,
+        _loaded_at,
+        _source_row,
+        _is_current_version,
+        _version_started_at_utc,
+        _row_hash,
+        call_duration_in_seconds_raw,
+        activity_date_raw,
+        created_date_raw,
+        last_modified_date_raw,
+        version_rank,
+        quarantine_reason,
+        row_disposition,
+        -- what the CRM sent, for the rows the quarantine mart shows
+        case
+            when row_disposition = 'quarantined'
+                then {{ raw_values(raw_value_names, prefix='sent_') }}
+        end as raw_values
     from dispositioned
-    left join quarantined_raw_values
-        on dispositioned._source_row = quarantined_raw_values._source_row
 
 )
 

@@ -1,12 +1,12 @@
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     {{ select_source_columns('crm', 'user_role') }}
 
 ),
 
-typed as (
+typed as {{ not_materialized() }} (
 
     select
         -- ids
@@ -34,19 +34,21 @@ typed as (
 
 ),
 
+versions as (
+
+    {{ versions_ranked('typed', 'user_role_id', 'last_modified_at_utc') }}
+
+),
+
 classified as (
 
     select
         *,
-        row_number() over (
-            partition by user_role_id
-            order by {{ newest_version_first('last_modified_at_utc') }}
-        ) as version_rank,
         case
             when user_role_id is null then 'missing id'
         end as quarantine_reason
 
-    from typed
+    from versions
 
 ),
 

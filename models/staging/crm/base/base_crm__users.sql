@@ -1,12 +1,12 @@
 with
 
-source as (
+source as {{ not_materialized() }} (
 
     {{ select_source_columns('crm', 'user') }}
 
 ),
 
-typed as (
+typed as {{ not_materialized() }} (
 
     select
         -- ids
@@ -46,21 +46,23 @@ typed as (
 
 ),
 
+versions as (
+
+    {{ versions_ranked('typed', 'user_id', 'last_modified_at_utc') }}
+
+),
+
 classified as (
 
     select
         *,
-        row_number() over (
-            partition by user_id
-            order by {{ newest_version_first('last_modified_at_utc') }}
-        ) as version_rank,
         case
             when user_id is null then 'missing id'
             {{ unreadable_value('created_date', 'created_at', 'timestamp') }}
             {{ unreadable_value('last_modified_date', 'last_modified_at_utc', 'timestamp') }}
         end as quarantine_reason
 
-    from typed
+    from versions
 
 ),
 
