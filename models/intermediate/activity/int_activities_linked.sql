@@ -146,15 +146,28 @@ activity_kinds as (
 
     -- every distinct combination of the values the maps read: a few hundred kinds where
     -- there are millions of activities, so the matching, its ranking and the match keys'
-    -- regular expressions run once per kind instead of once per activity
+    -- regular expressions run once per kind instead of once per activity. Read from the
+    -- live activities, not from the recorded ones: a CTE read twice is materialized whole
+    -- (DuckDB), and a kind that no recorded activity has is never joined.
     select distinct
-        source_object,
-        raw_type,
-        raw_subtype,
+        'task' as source_object,
+        task_type as raw_type,
+        task_subtype as raw_subtype,
         status,
         call_type,
         call_disposition
-    from recorded
+    from {{ ref('stg_crm__tasks') }}
+
+    union
+
+    select distinct
+        'event' as source_object,
+        event_type as raw_type,
+        cast(null as {{ dbt.type_string() }}) as raw_subtype,
+        cast(null as {{ dbt.type_string() }}) as status,
+        cast(null as {{ dbt.type_string() }}) as call_type,
+        cast(null as {{ dbt.type_string() }}) as call_disposition
+    from {{ ref('stg_crm__events') }}
 
 ),
 
