@@ -452,7 +452,11 @@
     ranked again, so a new version or a deletion re-decides the older rows), and the new
     rows without an id. raw_rows is the select of the raw table, written out at each read
     rather than named once as a CTE: DuckDB materializes a CTE read twice, every raw row and
-    column of it, before the filter keeps the day's records. -#}
+    column of it, before the filter keeps the day's records. A base model's CTE of these
+    rows is read by each branch of versions_ranked: it is declared not_materialized on a
+    rebuild (every raw row, streamed to each reader) and left to the engine on a daily run,
+    where DuckDB writes the day's few records once instead of filtering the raw table again
+    for each reader (22.8 CPU s against 10.0 for a day's 30,000 tasks of 34M). -#}
 {% macro raw_rows_to_classify(raw_rows, id_expression, plan) -%}
     select * from ({{ raw_rows }}) as raw_row
     {%- if plan.by_key %}

@@ -5,7 +5,7 @@
 
 with
 
-source_rows as {{ not_materialized() }} (
+source_rows as {{ not_materialized() if not plan.by_key else '' }} (
 
     {{ raw_rows_to_classify(raw_rows, clean_text('id'), plan) }}
 

@@ -15,7 +15,7 @@
 
 with
 
-source_rows as {{ not_materialized() }} (
+source_rows as {{ not_materialized() if not plan.by_key else '' }} (
 
     -- a Fivetran history-mode copy is rebuilt (its rows carry no loader numbers); a
     -- version's id is the deal's, so all of a deal's versions are classified again
