@@ -6,8 +6,9 @@
 
     Most records have one row, so only the rows of ids that occur more than once are ranked
     by a window; the others are rank 1 as they stream by. A window over every row sorts
-    every column of millions of activities. typed_rows is read four times: declare it (and
-    what it reads) not_materialized, so that each read streams from the raw table.
+    every column of millions of activities. typed_rows is read four times: declare it
+    not_materialized, so that each read streams (and see raw_rows_to_classify for the raw
+    rows it reads).
 -#}
 {% macro versions_ranked(typed_rows, id_column, last_modified_column) -%}
     {%- set ids_with_versions -%}
