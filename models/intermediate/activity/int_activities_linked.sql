@@ -148,8 +148,9 @@ activity_kinds as (
     -- there are millions of activities, so the matching, its ranking and the match keys'
     -- regular expressions run once per kind instead of once per activity. Read from the
     -- live activities, not from the recorded ones: a CTE read twice is materialized whole
-    -- (DuckDB), and a kind that no recorded activity has is never joined.
-    select distinct
+    -- (DuckDB), and a kind that no recorded activity has is never joined. The union keeps
+    -- each combination once.
+    select
         'task' as source_object,
         task_type as raw_type,
         task_subtype as raw_subtype,
@@ -160,7 +161,7 @@ activity_kinds as (
 
     union
 
-    select distinct
+    select
         'event' as source_object,
         event_type as raw_type,
         cast(null as {{ dbt.type_string() }}) as raw_subtype,
