@@ -98,6 +98,7 @@ dispositioned as (
 
 final as (
 
+    -- the columns written out, to leave behind the raw columns carried for raw_values
     select
         event_id,
         rep_id,

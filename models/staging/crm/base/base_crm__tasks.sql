@@ -101,6 +101,7 @@ dispositioned as (
 
 final as (
 
+    -- the columns written out, to leave behind the raw columns carried for raw_values
     select
         task_id,
         rep_id,
