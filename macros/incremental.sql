@@ -1,8 +1,9 @@
 {#-
     Daily runs of the large tables (the base models of tasks, events, deals, their stage
-    history, field history and line items, leads, accounts and quotas, and the activity
-    models built on them) on DuckDB and PostgreSQL: they recompute only the records that can
-    read differently since the last build, instead of every row.
+    history, field history and line items, leads, accounts and quotas, and the activities
+    and the deals' attached children built on them) on DuckDB and PostgreSQL: they
+    recompute only the records that can read differently since the last build, instead of
+    every row.
 
     Each such model keeps one row in <its schema>._salesperf_incremental_state: the as_of it
     was built for, the newest raw load (_loaded_at) it had read, and a fingerprint of its

@@ -20,7 +20,9 @@ SMALL_DEMO_AS_OF = "2026-06-01 00:00:00"
 INCREMENTAL_MODELS = frozenset({
     "base_crm__tasks", "base_crm__events", "base_crm__opportunities", "base_crm__opportunity_histories",
     "base_crm__opportunity_line_items", "base_crm__opportunity_field_histories", "base_crm__leads",
-    "base_crm__accounts", "base_crm__quotas", "int_activities_linked",
+    "base_crm__accounts", "base_crm__quotas", "int_activities_linked", "int_opportunity_children_attached",
+    "int_opportunity_histories_attached", "int_opportunity_field_histories_attached",
+    "int_opportunity_line_items_attached",
 })
 
 

@@ -3,9 +3,11 @@
 The small demo is built at an as_of some days before its data ends. Then simulated days
 each load that day's changes as `salesperf load --append` lands them (new records, and new
 versions of stored ones with a later last_modified_date: a changed task, a late change to
-a January call, a soft-deleted event, a reassigned deal, a deleted task, a task whose new
-version is quarantined, a new deal with its history, a new lead), move as_of on, and run
-`salesperf build` again (runs by key are the default). After each run every staging, intermediate and mart relation is compared with a
+a January call, a soft-deleted event, a reassigned deal with its owner change, a deleted
+task, a task whose new version is quarantined, a new deal with its history, a deleted deal
+with line items, a stage change moved to it, an orphan stage change, a deleted line item, a
+new lead), move as_of on, and run `salesperf build` again (runs by key are the default).
+After each run every staging, intermediate and mart relation is compared with a
 `--full-refresh` build of a copy of the same warehouse, and the state the incremental
 models keep says how each was built: by key on a day, rebuilt when as_of goes back, a var
 changes, a replace load takes rows away or a raw row is edited in place, and rebuilt on
@@ -46,6 +48,7 @@ FIRST_AS_OF = "2026-05-20 09:00:00"
 # ids of the records the days create
 NEW_CALL, NEW_FUTURE_TASK, NEW_DEAL_TASK = "00T9NEW000000001", "00T9NEW000000002", "00T9NEW000000003"
 NEW_DEAL, NEW_DEAL_HISTORY, NEW_LEAD = "0069NEW000000001", "00k9NEW000000001", "00Q9NEW000000001"
+NEW_OWNER_CHANGE, ORPHAN_HISTORY, NEVER_SENT_DEAL = "0179NEW000000001", "00k9ORPHAN000001", "0069NEVERSENT001"
 
 
 def raw_rows(table: str, where: str = "true", order: str = "id", replace: str = "") -> str:
@@ -58,6 +61,18 @@ def raw_rows(table: str, where: str = "true", order: str = "id", replace: str = 
 
 # A change's last_modified_date: after every stored version of the record, so it is the newest.
 LATER = "coalesce(last_modified_date, created_date) + interval 1 hour as last_modified_date"
+
+# The open deal that the first day reassigns and the rep it goes to; the won deal with line
+# items that the second day deletes, and the deal whose first stage change it sends again
+# under the deleted one (a merge in the CRM).
+REASSIGNED_DEAL = "(select id from raw.opportunity where not is_closed and not is_deleted order by id limit 1)"
+BUSIEST_REP = "(select owner_id from raw.opportunity group by 1 order by count(*) desc, 1 limit 1)"
+DELETED_DEAL = ("(select opportunity_id from raw.opportunity_line_item where not is_deleted and opportunity_id in"
+                " (select id from raw.opportunity where is_won and not is_deleted) order by 1 limit 1)")
+MERGED_DEAL = (f"(select opportunity_id from raw.opportunity_history where opportunity_id <> {DELETED_DEAL}"
+               " group by 1 having count(*) > 1 order by 1 limit 1)")
+MOVED_HISTORY = (f"(select id from raw.opportunity_history where opportunity_id = {MERGED_DEAL}"
+                 " order by created_date, id limit 1)")
 
 
 @dataclass
@@ -91,10 +106,14 @@ DAYS = [
                      replace=f"true as is_deleted, {LATER}"),
         ],
         "opportunity": [
-            # an open deal moves to the rep who owns most deals
-            raw_rows("opportunity", "not is_closed and not is_deleted", replace=(
-                "(select owner_id from raw.opportunity group by 1 order by count(*) desc, 1 limit 1) as owner_id,"
-                f" {LATER}")),
+            # an open deal moves to the rep who owns most deals, and its field history says so
+            raw_rows("opportunity", f"id = {REASSIGNED_DEAL}", replace=f"{BUSIEST_REP} as owner_id, {LATER}"),
+        ],
+        "opportunity_field_history": [
+            raw_rows("opportunity_field_history", "field = 'Owner'", replace=(
+                f"'{NEW_OWNER_CHANGE}' as id, {REASSIGNED_DEAL} as opportunity_id,"
+                f" (select owner_id from raw.opportunity where id = {REASSIGNED_DEAL}) as old_value,"
+                f" {BUSIEST_REP} as new_value, timestamp '2026-05-20 16:00:00' as created_date")),
         ],
     }),
     Day("2026-05-22 09:00:00", {
@@ -116,11 +135,25 @@ DAYS = [
                 f"'{NEW_DEAL}' as id, 'Prospecting' as stage_name, date '2026-06-30' as close_date,"
                 " timestamp '2026-05-21 10:00:00' as created_date,"
                 " timestamp '2026-05-21 10:00:00' as last_modified_date")),
+            # a won deal is deleted: its history and line items leave with it
+            raw_rows("opportunity", f"id = {DELETED_DEAL}", order="last_modified_date desc",
+                     replace=f"true as is_deleted, {LATER}"),
         ],
         "opportunity_history": [
             raw_rows("opportunity_history", "stage_name = 'Prospecting'", replace=(
                 f"'{NEW_DEAL_HISTORY}' as id, '{NEW_DEAL}' as opportunity_id,"
                 " timestamp '2026-05-21 10:00:00' as created_date, date '2026-06-30' as close_date")),
+            # the first stage change of a deal sent again under the deleted deal: it leaves
+            # the first deal's history and goes with the deleted one
+            raw_rows("opportunity_history", f"id = {MOVED_HISTORY}", replace=f"{DELETED_DEAL} as opportunity_id"),
+            # a stage change of a deal the CRM never sent: an orphan
+            raw_rows("opportunity_history", "true", replace=(
+                f"'{ORPHAN_HISTORY}' as id, '{NEVER_SENT_DEAL}' as opportunity_id")),
+        ],
+        "opportunity_line_item": [
+            # a line item is deleted
+            raw_rows("opportunity_line_item", "not is_deleted", replace=(
+                "true as is_deleted, last_modified_date + interval 1 hour as last_modified_date")),
         ],
         "lead": [
             raw_rows("lead", "not is_converted and not is_deleted", replace=(
@@ -223,6 +256,22 @@ def test_daily_runs_on_duckdb_recompute_by_key_and_match_a_full_rebuild(tmp_path
         ).fetchall() == [(NEW_DEAL, NEW_LEAD)]
         assert con.execute("select count(*) from marts.fct_activities where activity_id = ?",
                            [NEW_CALL]).fetchall() == [(0,)]
+        # the children's changes reached the attached tables: a deleted deal's children left
+        # with it, an orphan is quarantined, a stage change moved, an owner change arrived
+        attached = "intermediate.int_opportunity_children_attached"
+        assert con.execute(f"select distinct row_disposition from {attached} where opportunity_id = {DELETED_DEAL}"
+                           ).fetchall() == [("removed_with_parent",)]
+        assert con.execute("select count(*) from intermediate.int_opportunity_line_items_attached"
+                           f" where opportunity_id = {DELETED_DEAL}").fetchall() == [(0,)]
+        assert con.execute(f"select row_disposition, quarantine_reason from {attached} where record_id = ?",
+                           [ORPHAN_HISTORY]).fetchall() == [("quarantined", "unknown opportunity")]
+        assert con.execute(f"select opportunity_id = {DELETED_DEAL}, row_disposition from {attached}"
+                           f" where record_id = {MOVED_HISTORY}").fetchall() == [(True, "removed_with_parent")]
+        assert con.execute("select count(*) from intermediate.int_opportunity_histories_attached"
+                           f" where opportunity_history_id = {MOVED_HISTORY}").fetchall() == [(0,)]
+        assert con.execute("select opportunity_id = {0} from intermediate.int_opportunity_field_histories_attached"
+                           " where opportunity_field_history_id = ?".format(REASSIGNED_DEAL),
+                           [NEW_OWNER_CHANGE]).fetchall() == [(True,)]
 
     # a state table of the shape before it recorded the run that last rebuilt each model: the
     # run adds the column, the base models recompute by key and the models reading them rebuild

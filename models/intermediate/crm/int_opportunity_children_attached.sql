@@ -1,9 +1,23 @@
 {#-
     History rows, field history rows and line items checked against their opportunity. A child of an
     opportunity that is not live (deleted, quarantined, or only stale versions) leaves
-    with it; a child of an opportunity the CRM never sent is quarantined as an orphan.
+    with it; a child of an opportunity the CRM never sent is quarantined as an orphan. On a
+    daily run, only the children of the deals that can read differently since the last
+    build (macros/opportunities_to_recompute.sql).
 -#}
+{%- set incremental_inputs = opportunity_records_read() %}
+{{ config(incremental_inputs=incremental_inputs) }}
+{%- set plan = incremental_plan() %}
+
 with
+{%- if plan.by_key %}
+
+opportunities_loaded_since as (
+
+    {{ opportunity_ids_loaded_since(plan) }}
+
+),
+{%- endif %}
 
 opportunities as (
 
@@ -27,6 +41,9 @@ history as (
         raw_values
     from {{ ref('base_crm__opportunity_histories') }}
     where row_disposition = 'live'
+    {%- if plan.by_key %}
+        and opportunity_id in (select opportunities_loaded_since.record_id from opportunities_loaded_since)
+    {%- endif %}
 
 ),
 
@@ -41,6 +58,9 @@ line_items as (
         raw_values
     from {{ ref('base_crm__opportunity_line_items') }}
     where row_disposition = 'live'
+    {%- if plan.by_key %}
+        and opportunity_id in (select opportunities_loaded_since.record_id from opportunities_loaded_since)
+    {%- endif %}
 
 ),
 
@@ -55,6 +75,9 @@ field_history as (
         raw_values
     from {{ ref('base_crm__opportunity_field_histories') }}
     where row_disposition = 'live'
+    {%- if plan.by_key %}
+        and opportunity_id in (select opportunities_loaded_since.record_id from opportunities_loaded_since)
+    {%- endif %}
 
 ),
 

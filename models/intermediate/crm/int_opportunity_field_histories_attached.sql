@@ -1,8 +1,29 @@
+{#-
+    The live field history rows of live opportunities: staging's rows that
+    int_opportunity_children_attached attached. On a daily run, only those of the deals
+    that can read differently since the last build (macros/opportunities_to_recompute.sql).
+-#}
+{%- set incremental_inputs = opportunity_records_read() + ['int_opportunity_children_attached'] %}
+{{ config(incremental_inputs=incremental_inputs) }}
+{%- set plan = incremental_plan() %}
+{{ depends_on_incremental_inputs(incremental_inputs) }}
+
 with
+{%- if plan.by_key %}
+
+opportunities_loaded_since as (
+
+    {{ opportunity_ids_loaded_since(plan) }}
+
+),
+{%- endif %}
 
 field_history as (
 
     select * from {{ ref('stg_crm__opportunity_field_histories') }}
+    {%- if plan.by_key %}
+    where opportunity_id in (select opportunities_loaded_since.record_id from opportunities_loaded_since)
+    {%- endif %}
 
 ),
 
@@ -11,6 +32,9 @@ attached as (
     select record_id
     from {{ ref('int_opportunity_children_attached') }}
     where source_table = 'opportunity_field_history' and row_disposition = 'live'
+    {%- if plan.by_key %}
+        and opportunity_id in (select opportunities_loaded_since.record_id from opportunities_loaded_since)
+    {%- endif %}
 
 ),
 

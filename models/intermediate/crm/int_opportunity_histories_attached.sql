@@ -3,13 +3,31 @@
     Salesforce's OpportunityHistory rows, or else the versions of the deal that Fivetran's
     history mode keeps (in a history-mode copy landed as opportunity_history, or in the
     opportunity table itself). Each deal takes its changes from one record only, the first
-    in that order that has any, so the same change is never counted twice.
+    in that order that has any, so the same change is never counted twice. On a daily run,
+    only the changes of the deals that can read differently since the last build
+    (macros/opportunities_to_recompute.sql).
 -#}
+{%- set incremental_inputs = opportunity_records_read() + ['int_opportunity_children_attached'] %}
+{{ config(incremental_inputs=incremental_inputs) }}
+{%- set plan = incremental_plan() %}
+{{ depends_on_incremental_inputs(incremental_inputs) }}
+
 with
+{%- if plan.by_key %}
+
+opportunities_loaded_since as (
+
+    {{ opportunity_ids_loaded_since(plan) }}
+
+),
+{%- endif %}
 
 history as (
 
     select * from {{ ref('stg_crm__opportunity_histories') }}
+    {%- if plan.by_key %}
+    where opportunity_id in (select opportunities_loaded_since.record_id from opportunities_loaded_since)
+    {%- endif %}
 
 ),
 
@@ -18,12 +36,18 @@ attached as (
     select record_id
     from {{ ref('int_opportunity_children_attached') }}
     where source_table = 'opportunity_history' and row_disposition = 'live'
+    {%- if plan.by_key %}
+        and opportunity_id in (select opportunities_loaded_since.record_id from opportunities_loaded_since)
+    {%- endif %}
 
 ),
 
 live_opportunities as (
 
     select opportunity_id from {{ ref('stg_crm__opportunities') }}
+    {%- if plan.by_key %}
+    where opportunity_id in (select opportunities_loaded_since.record_id from opportunities_loaded_since)
+    {%- endif %}
 
 ),
 
