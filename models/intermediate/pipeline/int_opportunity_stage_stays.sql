@@ -61,7 +61,12 @@ stay_starts as (
         ) as exited_at,
         lead(stage_name) over (
             partition by opportunity_id order by change_number
-        ) as next_stage_name
+        ) as next_stage_name,
+        -- numbered here, in the same window as the next stay, so that the stay starts are
+        -- sorted once
+        row_number() over (
+            partition by opportunity_id order by change_number
+        ) as stay_number
 
     from ordered
     where previous_stage_name is null or previous_stage_name != stage_name
@@ -73,9 +78,7 @@ stays_from_history as (
     select
         opportunity_id,
         opportunity_history_id as entered_by_history_id,
-        row_number() over (
-            partition by opportunity_id order by change_number
-        ) as stay_number,
+        stay_number,
         stage_name,
         stage_order,
         is_closed as is_closed_stage,
