@@ -12,7 +12,7 @@
 with
 {%- if plan.by_key %}
 
-opportunities_loaded_since as (
+deals_to_recompute as (
 
     {{ opportunity_ids_loaded_since(plan) }}
 
@@ -40,9 +40,12 @@ history as (
         _loaded_at,
         raw_values
     from {{ ref('base_crm__opportunity_histories') }}
-    where row_disposition = 'live'
     {%- if plan.by_key %}
-        and opportunity_id in (select opportunities_loaded_since.record_id from opportunities_loaded_since)
+    where
+        row_disposition = 'live'
+        and opportunity_id in (select deals_to_recompute.record_id from deals_to_recompute)
+    {%- else %}
+    where row_disposition = 'live'
     {%- endif %}
 
 ),
@@ -57,9 +60,12 @@ line_items as (
         _loaded_at,
         raw_values
     from {{ ref('base_crm__opportunity_line_items') }}
-    where row_disposition = 'live'
     {%- if plan.by_key %}
-        and opportunity_id in (select opportunities_loaded_since.record_id from opportunities_loaded_since)
+    where
+        row_disposition = 'live'
+        and opportunity_id in (select deals_to_recompute.record_id from deals_to_recompute)
+    {%- else %}
+    where row_disposition = 'live'
     {%- endif %}
 
 ),
@@ -74,9 +80,12 @@ field_history as (
         _loaded_at,
         raw_values
     from {{ ref('base_crm__opportunity_field_histories') }}
-    where row_disposition = 'live'
     {%- if plan.by_key %}
-        and opportunity_id in (select opportunities_loaded_since.record_id from opportunities_loaded_since)
+    where
+        row_disposition = 'live'
+        and opportunity_id in (select deals_to_recompute.record_id from deals_to_recompute)
+    {%- else %}
+    where row_disposition = 'live'
     {%- endif %}
 
 ),

@@ -11,7 +11,7 @@
 with
 {%- if plan.by_key %}
 
-opportunities_loaded_since as (
+deals_to_recompute as (
 
     {{ opportunity_ids_loaded_since(plan) }}
 
@@ -22,7 +22,7 @@ line_items as (
 
     select * from {{ ref('stg_crm__opportunity_line_items') }}
     {%- if plan.by_key %}
-    where opportunity_id in (select opportunities_loaded_since.record_id from opportunities_loaded_since)
+    where opportunity_id in (select deals_to_recompute.record_id from deals_to_recompute)
     {%- endif %}
 
 ),
@@ -32,9 +32,6 @@ attached as (
     select record_id
     from {{ ref('int_opportunity_children_attached') }}
     where source_table = 'opportunity_line_item' and row_disposition = 'live'
-    {%- if plan.by_key %}
-        and opportunity_id in (select opportunities_loaded_since.record_id from opportunities_loaded_since)
-    {%- endif %}
 
 ),
 
