@@ -95,29 +95,42 @@ source_leads as (
 
 ),
 
+touched_deals as (
+
+    -- the deals each counted activity is a sales touch of, in one pass over the activities:
+    -- its own deal while that was open (a check-in after the close is account management,
+    -- not selling it), and the deal its lead was converted into, up to the conversion (the
+    -- first contact is usually with the lead)
+    select
+        case
+            when not opportunities.is_closed or activities.activity_date <= opportunities.close_date
+                then opportunities.opportunity_id
+        end as deal_id,
+        case
+            when activities.activity_date <= leads.converted_date
+                then leads.converted_opportunity_id
+        end as lead_deal_id
+    from activities
+    left join opportunities
+        on activities.opportunity_id = opportunities.opportunity_id
+    left join leads
+        on activities.lead_id = leads.lead_id
+    where activities.opportunity_id is not null or activities.lead_id is not null
+
+),
+
 touches as (
 
-    -- the sales activities done on the deal while it was open (a check-in after the close
-    -- is account management, not selling it), and those on the lead it came from up to
-    -- the conversion (the first contact is usually with the lead); an activity linked to
-    -- both is one touch
-    select
-        activities.opportunity_id,
-        activities.activity_id
-    from activities
-    inner join opportunities
-        on activities.opportunity_id = opportunities.opportunity_id
-    where not opportunities.is_closed or activities.activity_date <= opportunities.close_date
+    -- an activity that touched a deal both ways is one touch of it
+    select deal_id as opportunity_id
+    from touched_deals
+    where deal_id is not null
 
-    union
+    union all
 
-    select
-        leads.converted_opportunity_id as opportunity_id,
-        activities.activity_id
-    from activities
-    inner join leads
-        on activities.lead_id = leads.lead_id
-    where activities.activity_date <= leads.converted_date
+    select lead_deal_id as opportunity_id
+    from touched_deals
+    where lead_deal_id is not null and (deal_id is null or lead_deal_id != deal_id)
 
 ),
 
