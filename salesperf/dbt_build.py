@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import yaml
 
-from salesperf.settings import PROFILES_DIR, PROJECT_ROOT, duckdb_path
+from salesperf.settings import PROFILES_DIR, PROJECT_ROOT, duckdb_path, target_dir
 
 
 @dataclass
@@ -198,7 +198,7 @@ def build(
 ) -> BuildSummary:
     """`dbt build` (seeds, models, data tests, unit tests) and its summary, with the
     warnings the project's own macros gave (missing raw tables, for one)."""
-    results_file = (target_path or project_dir / "target") / "run_results.json"
+    results_file = (target_path or target_dir(project_dir)) / "run_results.json"
     results_file.unlink(missing_ok=True)  # never report an earlier build's results as this one's
     notices: list[str] = []
 
@@ -227,7 +227,7 @@ def source_freshness(
     """`dbt source freshness`: each raw table's status (pass, warn, error, runtime error),
     also written to sources.json in the target folder, where the report's data-quality page
     reads it. An empty dict when dbt could not run the check."""
-    sources = (target_path or project_dir / "target") / "sources.json"
+    sources = (target_path or target_dir(project_dir)) / "sources.json"
     sources.unlink(missing_ok=True)  # never report an earlier check as this one
     # every stale table is named by the caller's summary: no line per table as it is checked
     run_dbt(["source", "freshness", *(extra_args or [])], database, target_path, project_dir, progress=True,

@@ -31,7 +31,7 @@ from typing import Any
 
 import duckdb
 
-from salesperf.settings import DEFAULT_RAW_SCHEMA, PROJECT_ROOT
+from salesperf.settings import DEFAULT_RAW_SCHEMA, TARGET_DIR
 
 WORK_FOLDER = ".salesperf-build"
 # the schemas of the warehouse: a file named after one would give its catalog the same name
@@ -292,7 +292,7 @@ class PostgresPublication:
     @property
     def build_target_path(self) -> Path:
         # its own target folder: target/ keeps the published schema names, for mf and the reports
-        return PROJECT_ROOT / "target" / "postgres-build"
+        return TARGET_DIR / "postgres-build"
 
     def prepare(self, incremental_runs: bool = True) -> None:
         """Drop what a killed run left. With `incremental_runs` (the var), then give the

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from salesperf.publish import DuckDbPublication, PostgresPublication, PublishError, new_run_id
-from salesperf.settings import PROJECT_ROOT, REPORTS_OUT, REPORTS_PAGES, TARGET_DIR
+from salesperf.settings import PROJECT_ROOT, REPORTS_OUT, REPORTS_PAGES, TARGET_DIR, log_dir
 from salesperf.targets import Warehouse
 
-RUN_LOGS = PROJECT_ROOT / "logs" / "runs"
+RUN_LOGS = log_dir() / "runs"
 
 
 class Outcome(IntEnum):

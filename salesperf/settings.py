@@ -7,7 +7,6 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROFILES_DIR = PROJECT_ROOT / "profiles"
-TARGET_DIR = PROJECT_ROOT / "target"
 REPORTS_PAGES = PROJECT_ROOT / "reports" / "pages"
 REPORTS_OUT = PROJECT_ROOT / "reports" / "output"
 
@@ -29,6 +28,21 @@ def duckdb_path() -> Path:
     """
     path = Path(os.environ.get("DUCKDB_PATH", DEFAULT_DUCKDB_FILE))
     return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def target_dir(project_dir: Path = PROJECT_ROOT) -> Path:
+    """dbt's target folder of a project: $DBT_TARGET_PATH as dbt reads it (relative paths
+    taken from the project folder), `target` without it."""
+    return project_dir / os.environ.get("DBT_TARGET_PATH", "target")
+
+
+def log_dir() -> Path:
+    """dbt's log folder: $DBT_LOG_PATH as dbt reads it (relative paths taken from the project
+    folder, where dbt runs), `logs` without it. The scheduled runs' own logs go beside dbt's."""
+    return PROJECT_ROOT / os.environ.get("DBT_LOG_PATH", "logs")
+
+
+TARGET_DIR = target_dir()
 
 
 def spark_warehouse_dir() -> Path:

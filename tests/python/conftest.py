@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
+# The tests run in two processes at once (pytest-xdist). Each gets its own dbt target and log
+# folders, set before the project's settings are read, so that the builds and scheduled runs
+# that use the project's defaults never write over each other's manifest or run logs.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER:
+    os.environ["DBT_TARGET_PATH"] = f"target/{_WORKER}"
+    os.environ["DBT_LOG_PATH"] = f"logs/{_WORKER}"
+
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +24,7 @@ from salesperf.demo import generate
 from salesperf.warehouse import connect
 from tests.python.browser import ChromiumNotInstalled, ensure_chromium, start_driver
 from tests.python.el_landing import land_without_loader_columns
-from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
+from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS
 from tests.python.postgres_server import PostgresNotInstalled, PostgresServer, start_server
 
 
@@ -49,7 +59,7 @@ def built_dirty_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Bu
     with connect(path) as con:
         generate(replace(SMALL_DEMO, dirty=True), con, "raw")
     target = tmp_path_factory.mktemp("dirty_dbt_target")
-    summary = build(dbt_vars(as_of=SMALL_DEMO_AS_OF), database=path, target_path=target)
+    summary = build([*WITHOUT_UNIT_TESTS, *dbt_vars(as_of=SMALL_DEMO_AS_OF)], database=path, target_path=target)
     return path, summary
 
 
@@ -63,7 +73,7 @@ def built_el_dirty_demo(
     path = tmp_path_factory.mktemp("el_dirty_warehouse") / "el_dirty.duckdb"
     land_without_loader_columns(dirty_path, path)
     target = tmp_path_factory.mktemp("el_dirty_dbt_target")
-    summary = build(dbt_vars(as_of=SMALL_DEMO_AS_OF), database=path, target_path=target)
+    summary = build([*WITHOUT_UNIT_TESTS, *dbt_vars(as_of=SMALL_DEMO_AS_OF)], database=path, target_path=target)
     return path, summary
 
 

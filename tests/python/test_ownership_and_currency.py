@@ -13,7 +13,7 @@ import pytest
 
 from salesperf.dbt_build import BuildSummary, build, dbt_vars
 from salesperf.warehouse import connect
-from tests.python.helpers import SMALL_DEMO_AS_OF, query
+from tests.python.helpers import SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS, query
 from tests.python.independent import in_corporate_currency
 
 AS_OF = datetime.fromisoformat(SMALL_DEMO_AS_OF)
@@ -96,7 +96,7 @@ def changed_demo(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory)
             "select id, amount, close_date from raw.opportunity where id in (?, ?)", [euro_won, euro_open]).fetchall()}
         line_totals = dict(con.execute("select opportunity_id, sum(total_price) from raw.opportunity_line_item"
                                        " where opportunity_id = ? group by 1", [euro_won]).fetchall())
-    summary = build(VARS, database=path, target_path=tmp_path_factory.mktemp("changed_target"))
+    summary = build([*WITHOUT_UNIT_TESTS, *VARS], database=path, target_path=tmp_path_factory.mktemp("changed_target"))
     return {"path": path, "summary": summary, "handed": handed, "creator": creator, "successor": successor,
             "inherited": inherited, "late_rep": late_rep, "euro_won": euro_won, "euro_open": euro_open,
             "deals": deals, "line_totals": line_totals}
@@ -161,7 +161,7 @@ def test_a_missing_rate_fails_the_build_naming_currency_and_day(changed_demo: di
     with connect(path) as con:
         con.execute("delete from raw.dated_conversion_rate")
         write_euro_rates(con, date(2025, 1, 1), date(2026, 12, 1), skip=close_day.replace(day=1))
-    summary = build(VARS, database=path, target_path=tmp_path / "target")
+    summary = build([*WITHOUT_UNIT_TESTS, *VARS], database=path, target_path=tmp_path / "target")
     assert not summary.success
     assert any("assert_money_has_a_conversion_rate" in failure for failure in summary.failures), summary.failures
     rows = query(path, "select currency_code, rate_date, read_by, problem"

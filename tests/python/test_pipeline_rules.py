@@ -9,7 +9,7 @@ import pytest
 from salesperf.dbt_build import BuildSummary, build, dbt_vars
 from salesperf.demo import generate
 from salesperf.warehouse import connect
-from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, query
+from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS, query
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def broken_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
             [victims["stage_not_in_history"]],
         )
     summary = build(
-        dbt_vars(as_of=SMALL_DEMO_AS_OF),
+        [*WITHOUT_UNIT_TESTS, *dbt_vars(as_of=SMALL_DEMO_AS_OF)],
         database=path,
         target_path=tmp_path_factory.mktemp("broken_target"),
     )
@@ -95,7 +95,7 @@ def test_interval_rules_fire_on_broken_intervals(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     with connect(path) as con:
         generate(SMALL_DEMO, con, "raw")
-    clean = build(dbt_vars(as_of=SMALL_DEMO_AS_OF), database=path, target_path=tmp_path / "t1")
+    clean = build([*WITHOUT_UNIT_TESTS, *dbt_vars(as_of=SMALL_DEMO_AS_OF)], database=path, target_path=tmp_path / "t1")
     assert clean.success
     # the tests that found rows keep them, those that found none leave no table
     assert clean.warned and clean.count("test", "pass") > 100

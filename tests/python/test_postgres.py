@@ -38,7 +38,7 @@ from tests.python.engine_comparison import (
     relations,
     write_odd_text_export,
 )
-from tests.python.helpers import INCREMENTAL_MODELS, SMALL_DEMO, SMALL_DEMO_AS_OF
+from tests.python.helpers import INCREMENTAL_MODELS, SMALL_DEMO, SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS
 from tests.python.postgres_server import INSTALL_HINT, PostgresServer, find_bindir, postgres_environment
 
 # The id the PostgreSQL builds of the demo pass, shaped as a scheduled run's.
@@ -61,7 +61,9 @@ class PostgresBuild:
         return psycopg2.connect(self.dsn())
 
 
-def build_on_postgres(server: PostgresServer, database: str, config: DemoConfig, target: Path) -> PostgresBuild:
+def build_on_postgres(
+    server: PostgresServer, database: str, config: DemoConfig, target: Path, dbt_args: tuple[str, ...] = ()
+) -> PostgresBuild:
     """Generate `config` into a scratch DuckDB, copy its raw schema to a new database and
     `dbt build` there with the postgres target (its own target path: nothing shared)."""
     server.create_database(database)
@@ -70,7 +72,7 @@ def build_on_postgres(server: PostgresServer, database: str, config: DemoConfig,
             generate(config, con, "raw")
             copy_schema(con, "raw")
         summary = build(
-            ["--target", "postgres", *dbt_vars(as_of=SMALL_DEMO_AS_OF, build_id=POSTGRES_BUILD_ID)],
+            ["--target", "postgres", *dbt_args, *dbt_vars(as_of=SMALL_DEMO_AS_OF, build_id=POSTGRES_BUILD_ID)],
             target_path=target,
         )
     return PostgresBuild(server, database, summary)
@@ -84,7 +86,8 @@ def postgres_demo(postgres_server: PostgresServer, tmp_path_factory: pytest.Temp
 @pytest.fixture(scope="session")
 def postgres_dirty_demo(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> PostgresBuild:
     return build_on_postgres(
-        postgres_server, "dirty_demo", replace(SMALL_DEMO, dirty=True), tmp_path_factory.mktemp("pg_dirty_target")
+        postgres_server, "dirty_demo", replace(SMALL_DEMO, dirty=True), tmp_path_factory.mktemp("pg_dirty_target"),
+        tuple(WITHOUT_UNIT_TESTS),
     )
 
 
@@ -101,7 +104,7 @@ def postgres_el_dirty_demo(
         with duckdb.connect(str(path)) as con:
             copy_schema(con, "raw")
         summary = build(
-            ["--target", "postgres", *dbt_vars(as_of=SMALL_DEMO_AS_OF)],
+            ["--target", "postgres", *WITHOUT_UNIT_TESTS, *dbt_vars(as_of=SMALL_DEMO_AS_OF)],
             target_path=tmp_path_factory.mktemp("pg_el_dirty_target"),
         )
     return PostgresBuild(postgres_server, "el_dirty_demo", summary)

@@ -19,7 +19,7 @@ import pytest
 
 from salesperf.cli import main
 from salesperf.contract import RAW_TABLES
-from salesperf.settings import PROJECT_ROOT
+from salesperf.settings import PROJECT_ROOT, TARGET_DIR
 from tests.python.helpers import query
 
 GENERATE = ["generate", "--reps", "6", "--months", "3", "--seed", "3", "--end-date", "2026-03-01"]
@@ -185,7 +185,7 @@ def test_on_a_terminal_build_counts_the_nodes_dbt_ran(tmp_path: Path) -> None:
                          "--indirect-selection", "cautious", "--vars", "{as_of: '2026-03-01'}"])
 
     # a build on the DuckDB warehouse writes the project's target folder
-    results = [r for r in json.loads((PROJECT_ROOT / "target" / "run_results.json").read_text())["results"]
+    results = [r for r in json.loads((TARGET_DIR / "run_results.json").read_text())["results"]
                if not r["unique_id"].startswith("operation.")]
     assert len(results) > 20
     drawn = [(done, total) for done, total in frames(raw, "nodes") if total is not None]

@@ -22,6 +22,8 @@ import pytest
 from salesperf.dbt_build import dbt_vars
 from salesperf.demo import generate
 from salesperf.publish import WORK_FOLDER, build_log
+from salesperf.scheduled_run import RUN_LOGS
+from salesperf.settings import TARGET_DIR
 from salesperf.warehouse import connect
 from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
 
@@ -46,7 +48,7 @@ def digest(path: Path) -> str:
 
 
 def newest_run_log() -> dict[str, object]:
-    runs = sorted((Path(__file__).parents[2] / "logs" / "runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
+    runs = sorted(RUN_LOGS.glob("*.json"), key=lambda p: p.stat().st_mtime)
     return json.loads(runs[-1].read_text())
 
 
@@ -204,8 +206,7 @@ def test_unit_tests_run_again_only_on_code_they_have_not_passed_on(published: Pa
     status, output = run_to_end([*QUICK_RUN, "--rerun-unit-tests"], warehouse)
     assert status == 0, output
     first = newest_run_log()
-    root = Path(__file__).parents[2]
-    defined = len(json.loads((root / "target" / "manifest.json").read_text())["unit_tests"])
+    defined = len(json.loads((TARGET_DIR / "manifest.json").read_text())["unit_tests"])
     assert defined > 40
     assert f"unit tests: {defined} passed, 0 failed" in output
     assert first["unit_tests"] == "passed" and first["code_fingerprint"]
@@ -216,7 +217,7 @@ def test_unit_tests_run_again_only_on_code_they_have_not_passed_on(published: Pa
     assert second["code_fingerprint"] == first["code_fingerprint"]
     assert second["unit_tests"] == f"skipped: passed on this code in run {first['run_id']}"
     assert f"unit tests skipped: passed on this code in run {first['run_id']}" in output
-    results = json.loads((root / "target" / "run_results.json").read_text())["results"]
+    results = json.loads((TARGET_DIR / "run_results.json").read_text())["results"]
     ran = [result["unique_id"].split(".")[0] for result in results]
     assert "unit_test" not in ran
     assert ran.count("test") > 250 and ran.count("model") > 70

@@ -12,7 +12,7 @@ import pytest
 from salesperf.dbt_build import BuildSummary, build, dbt_vars
 from salesperf.demo import generate
 from salesperf.warehouse import connect
-from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, query
+from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS, query
 
 QUOTA_RULES = [
     "assert_one_live_quota_per_owner_period_and_type",
@@ -123,7 +123,7 @@ def broken_quotas(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict,
             "gone_rep": gone_rep,
         }
     summary = build(
-        dbt_vars(as_of=SMALL_DEMO_AS_OF),
+        [*WITHOUT_UNIT_TESTS, *dbt_vars(as_of=SMALL_DEMO_AS_OF)],
         database=path,
         target_path=tmp_path_factory.mktemp("broken_quota_target"),
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 from salesperf.dbt_build import BuildSummary, build, dbt_vars
 from salesperf.demo import generate
 from salesperf.warehouse import connect
-from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, build_stamps, mart_columns, query
+from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS, build_stamps, mart_columns, query
 
 VARS = dbt_vars(as_of=SMALL_DEMO_AS_OF)
 
@@ -30,7 +30,8 @@ def test_rebuilding_gives_identical_marts_stamped_with_their_build(
     path, _ = built_demo
     first, first_stamps = mart_contents(path), build_stamps(path)
     summary = build(
-        dbt_vars(as_of=SMALL_DEMO_AS_OF, build_id="b1"), database=path, target_path=tmp_path / "target",
+        [*WITHOUT_UNIT_TESTS, *dbt_vars(as_of=SMALL_DEMO_AS_OF, build_id="b1")],
+        database=path, target_path=tmp_path / "target",
     )
     assert summary.success
     second, second_stamps = mart_contents(path), build_stamps(path)
@@ -59,7 +60,7 @@ def test_later_history_does_not_change_a_past_month_end(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     with connect(path) as con:
         generate(SMALL_DEMO, con, "raw")
-    assert build(VARS, database=path, target_path=tmp_path / "t1").success
+    assert build([*WITHOUT_UNIT_TESTS, *VARS], database=path, target_path=tmp_path / "t1").success
     snapshot = (
         f"select {mart_columns(path, 'pipeline_snapshot')} from marts.pipeline_snapshot"
         " where snapshot_date = date '{}' order by 1"
@@ -93,7 +94,7 @@ def test_later_history_does_not_change_a_past_month_end(tmp_path: Path) -> None:
             f" probability = 0, close_date = date '2026-05-15', last_modified_date = ? where id in ({', '.join('?' * 5)})",
             [lost_at, *victims],
         )
-    assert build(VARS, database=path, target_path=tmp_path / "t2").success
+    assert build([*WITHOUT_UNIT_TESTS, *VARS], database=path, target_path=tmp_path / "t2").success
     assert query(path, snapshot.format("2026-04-30")) == april_before
     may_after = query(path, snapshot.format("2026-05-31"))
     assert sum(r[5] for r in may_after) == sum(r[5] for r in may_before) - 5

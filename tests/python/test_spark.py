@@ -41,7 +41,7 @@ from tests.python.engine_comparison import (
     relations,
     write_odd_text_export,
 )
-from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
+from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS
 
 JAVA_PACKAGES = ("openjdk-17-jre-headless",)
 # The id the Spark builds of the demo pass, shaped as a scheduled run's.
@@ -135,7 +135,8 @@ def spark_reader(spark: Any) -> Reader:
 
 
 def build_on_spark(
-    spark: Any, config: DemoConfig, raw_schema: str, suffix: str, target: Path, extra: dict[str, Any] | None = None
+    spark: Any, config: DemoConfig, raw_schema: str, suffix: str, target: Path, extra: dict[str, Any] | None = None,
+    dbt_args: tuple[str, ...] = (),
 ) -> SparkBuild:
     """Generate `config` into a scratch DuckDB, copy its raw schema to Spark and `dbt build`
     there with the spark target (its own target path: nothing shared)."""
@@ -145,7 +146,7 @@ def build_on_spark(
     vars_ = {"as_of": SMALL_DEMO_AS_OF, "build_id": SPARK_BUILD_ID, "raw_schema": raw_schema, **(extra or {})}
     if suffix:
         vars_["build_schema_suffix"] = suffix
-    summary = build(["--target", "spark", *dbt_vars(**vars_)], target_path=target)
+    summary = build(["--target", "spark", *dbt_args, *dbt_vars(**vars_)], target_path=target)
     return SparkBuild(spark, raw_schema, suffix, summary)
 
 
@@ -157,7 +158,8 @@ def spark_demo(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> SparkBui
 @pytest.fixture(scope="session")
 def spark_dirty_demo(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> SparkBuild:
     return build_on_spark(
-        spark, replace(SMALL_DEMO, dirty=True), "raw_dirty", "__dirty", tmp_path_factory.mktemp("spark_dirty_target")
+        spark, replace(SMALL_DEMO, dirty=True), "raw_dirty", "__dirty", tmp_path_factory.mktemp("spark_dirty_target"),
+        dbt_args=tuple(WITHOUT_UNIT_TESTS),
     )
 
 

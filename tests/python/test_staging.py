@@ -14,7 +14,7 @@ from salesperf.contract import RAW_TABLES
 from salesperf.dbt_build import BuildSummary, build, dbt_vars
 from salesperf.demo import generate
 from salesperf.warehouse import connect
-from tests.python.helpers import SALESFORCE_EXPORT, SMALL_DEMO, SMALL_DEMO_AS_OF, query
+from tests.python.helpers import SALESFORCE_EXPORT, SMALL_DEMO, SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS, query
 
 # What staging must do with a row listed under each fault, strongest first: a row listed
 # under several faults takes the first of its faults in this order. Written from the
@@ -198,7 +198,8 @@ def test_salesforce_export_loads_builds_and_reports_what_it_lacks(
     assert "opportunity                     36 rows from Opportunity.csv  (missing, loaded as null: owner_id" in out
     assert "skipped OpportunityHistoryGroup.csv" in out
 
-    summary = build(["--vars", "{as_of: '2026-04-01 00:00:00'}"], database=path, target_path=tmp_path / "target")
+    summary = build([*WITHOUT_UNIT_TESTS, "--vars", "{as_of: '2026-04-01 00:00:00'}"],
+                    database=path, target_path=tmp_path / "target")
     assert summary.success, "\n".join(summary.lines())
     assert summary.count("test", "fail", "error") == 0
     # Seven deals of the export go Closed Won -> Closed Lost: reported, not hidden. The
@@ -292,7 +293,7 @@ def built_bad_input_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
         (picked["account"],) = con.execute("select min(id) from raw.account").fetchone()
         con.execute("update raw.account set annual_revenue = 'n/a' where id = ?", [picked["account"]])
     summary = build(
-        dbt_vars(as_of=SMALL_DEMO_AS_OF, quarantine_threshold=0.5),
+        [*WITHOUT_UNIT_TESTS, *dbt_vars(as_of=SMALL_DEMO_AS_OF, quarantine_threshold=0.5)],
         database=path,
         target_path=tmp_path_factory.mktemp("bad_input_target"),
     )
