@@ -91,6 +91,11 @@ def split_vars(dbt_args: list[str]) -> tuple[dict[str, Any], list[str]]:
     return given, rest
 
 
+# dbt's options for a build without the unit tests: they read their own fixture rows, never
+# the warehouse, so a build of data they already passed on the same code can leave them out.
+WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+
+
 def dbt_vars(**values: Any) -> list[str]:
     """`--vars` and the values as one JSON map (JSON is YAML, as dbt reads vars): data, never
     YAML text put together by hand. Sorted keys: the same vars give the same text, which

@@ -37,14 +37,14 @@ from typing import Any
 import duckdb
 import yaml
 
-from salesperf.dbt_build import split_vars, with_vars
+from salesperf.dbt_build import WITHOUT_UNIT_TESTS, split_vars, with_vars
 from salesperf.settings import PROJECT_ROOT
 from salesperf.warehouse import quote
 
 # The selector of selectors.yml the head build runs (state:modified+), when the head has it.
 MODIFIED_SELECTOR = "modified_and_downstream"
 # Neither build runs data or unit tests: the diff is about numbers, the test job about rules.
-WITHOUT_TESTS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+WITHOUT_TESTS = ["--exclude-resource-type", "test", *WITHOUT_UNIT_TESTS]
 # Two doubles closer than this (relative to the larger, at least 1) are the same number:
 # a sum taken in another order may differ in its last bits.
 RELATIVE_TOLERANCE = 1e-9

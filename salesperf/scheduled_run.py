@@ -154,12 +154,12 @@ class _Run:
         return "pass", f"{len(statuses)} tables fresh"
 
     def build(self) -> tuple[str, str]:
-        from salesperf.dbt_build import build
+        from salesperf.dbt_build import WITHOUT_UNIT_TESTS, build
 
         self.record.code_fingerprint = code_fingerprint(self.options.warehouse.dbt_args(), self.given_vars())
         passed_in = None if self.options.rerun_unit_tests else unit_tests_passed_in(
             self.options.log_dir, self.record.code_fingerprint)
-        skip_unit_tests = ["--exclude-resource-type", "unit_test"] if passed_in else []
+        skip_unit_tests = WITHOUT_UNIT_TESTS if passed_in else ()
         summary = build([*self.dbt_args(), *skip_unit_tests], database=self.publication.build_database,
                         target_path=self.publication.build_target_path)
         for line in summary.lines():

@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from salesperf.dbt_build import BuildSummary, build, dbt_vars
+from salesperf.dbt_build import WITHOUT_UNIT_TESTS, BuildSummary, build, dbt_vars
 from salesperf.demo import generate
 from salesperf.warehouse import connect
 from tests.python.browser import ChromiumNotInstalled, ensure_chromium, start_driver
 from tests.python.el_landing import land_without_loader_columns
-from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS
+from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
 from tests.python.postgres_server import PostgresNotInstalled, PostgresServer, start_server
 
 

@@ -16,9 +16,6 @@ SALESFORCE_EXPORT = SHARED / "datasets" / "salesforce_demo_org_export"
 # Small enough to build in seconds, big enough for every stage, activity and quota type.
 SMALL_DEMO = DemoConfig(seed=7, reps=12, months=6, end_date=date(2026, 6, 1))
 SMALL_DEMO_AS_OF = "2026-06-01 00:00:00"
-# Unit tests read their own fixture rows, never the warehouse: the demo's build runs every one
-# (and the PostgreSQL and Spark builds on their engines); builds of other data leave them out.
-WITHOUT_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 # the models a daily run recomputes by key on DuckDB and PostgreSQL
 INCREMENTAL_MODELS = frozenset({
     "base_crm__tasks", "base_crm__events", "base_crm__opportunities", "base_crm__opportunity_histories",

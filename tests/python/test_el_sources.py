@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from salesperf.contract import RAW_TABLES
-from salesperf.dbt_build import BuildSummary, build, dbt_vars, run_dbt
+from salesperf.dbt_build import WITHOUT_UNIT_TESTS, BuildSummary, build, dbt_vars, run_dbt
 from salesperf.demo import DemoConfig, generate
 from salesperf.warehouse import connect, quote
 from tests.python.el_landing import (
@@ -26,7 +26,7 @@ from tests.python.el_landing import (
     land_without_loader_columns,
     project_with_seeds,
 )
-from tests.python.helpers import BUILD_COLUMNS, SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS, query
+from tests.python.helpers import BUILD_COLUMNS, SMALL_DEMO_AS_OF, query
 from tests.python.test_staging import expected_outcomes
 
 # The columns that say where a row sat in its load: the one thing an EL-landed table

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from salesperf.dbt_build import BuildSummary, build, dbt_vars
+from salesperf.dbt_build import WITHOUT_UNIT_TESTS, BuildSummary, build, dbt_vars
 from salesperf.warehouse import connect
-from tests.python.helpers import SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS, query
+from tests.python.helpers import SMALL_DEMO_AS_OF, query
 from tests.python.independent import in_corporate_currency
 
 AS_OF = datetime.fromisoformat(SMALL_DEMO_AS_OF)

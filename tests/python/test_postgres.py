@@ -21,7 +21,7 @@ import pytest
 
 from salesperf.cli import main
 from salesperf.contract import RAW_TABLES
-from salesperf.dbt_build import BuildSummary, build, dbt_vars
+from salesperf.dbt_build import WITHOUT_UNIT_TESTS, BuildSummary, build, dbt_vars
 from salesperf.demo import DemoConfig, generate
 from salesperf.loader import load_csv_folder
 from salesperf.postgres import copy_schema
@@ -38,7 +38,7 @@ from tests.python.engine_comparison import (
     relations,
     write_odd_text_export,
 )
-from tests.python.helpers import INCREMENTAL_MODELS, SMALL_DEMO, SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS
+from tests.python.helpers import INCREMENTAL_MODELS, SMALL_DEMO, SMALL_DEMO_AS_OF
 from tests.python.postgres_server import INSTALL_HINT, PostgresServer, find_bindir, postgres_environment
 
 # The id the PostgreSQL builds of the demo pass, shaped as a scheduled run's.
@@ -87,7 +87,7 @@ def postgres_demo(postgres_server: PostgresServer, tmp_path_factory: pytest.Temp
 def postgres_dirty_demo(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> PostgresBuild:
     return build_on_postgres(
         postgres_server, "dirty_demo", replace(SMALL_DEMO, dirty=True), tmp_path_factory.mktemp("pg_dirty_target"),
-        tuple(WITHOUT_UNIT_TESTS),
+        WITHOUT_UNIT_TESTS,
     )
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from salesperf.dbt_build import BuildSummary, build, dbt_vars
+from salesperf.dbt_build import WITHOUT_UNIT_TESTS, BuildSummary, build, dbt_vars
 from salesperf.demo import generate
 from salesperf.warehouse import connect
-from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS, query
+from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, query
 
 QUOTA_RULES = [
     "assert_one_live_quota_per_owner_period_and_type",

@@ -15,8 +15,8 @@ from statistics import mean
 import pytest
 
 from salesperf.cli import main
-from salesperf.dbt_build import build
-from tests.python.helpers import SALESFORCE_EXPORT, SHARED, WITHOUT_UNIT_TESTS, query
+from salesperf.dbt_build import WITHOUT_UNIT_TESTS, build
+from tests.python.helpers import SALESFORCE_EXPORT, SHARED, query
 from tests.python.independent import close, stays
 
 MAVEN = SHARED / "datasets" / "maven_crm_sales_opportunities"

@@ -7,10 +7,10 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from salesperf.dbt_build import BuildSummary, build, dbt_vars
+from salesperf.dbt_build import WITHOUT_UNIT_TESTS, BuildSummary, build, dbt_vars
 from salesperf.demo import generate
 from salesperf.warehouse import connect
-from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS, build_stamps, mart_columns, query
+from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, build_stamps, mart_columns, query
 
 VARS = dbt_vars(as_of=SMALL_DEMO_AS_OF)
 

@@ -24,7 +24,7 @@ import pytest
 
 from salesperf.cli import main
 from salesperf.contract import RAW_TABLES
-from salesperf.dbt_build import BuildSummary, build, dbt_vars
+from salesperf.dbt_build import WITHOUT_UNIT_TESTS, BuildSummary, build, dbt_vars
 from salesperf.demo import DemoConfig, generate
 from salesperf.loader import load_csv_folder
 from salesperf.spark import JAVA_HINT, backquote, copy_schema, java_available, session
@@ -41,7 +41,7 @@ from tests.python.engine_comparison import (
     relations,
     write_odd_text_export,
 )
-from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS
+from tests.python.helpers import SMALL_DEMO, SMALL_DEMO_AS_OF
 
 JAVA_PACKAGES = ("openjdk-17-jre-headless",)
 # The id the Spark builds of the demo pass, shaped as a scheduled run's.
@@ -159,7 +159,7 @@ def spark_demo(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> SparkBui
 def spark_dirty_demo(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> SparkBuild:
     return build_on_spark(
         spark, replace(SMALL_DEMO, dirty=True), "raw_dirty", "__dirty", tmp_path_factory.mktemp("spark_dirty_target"),
-        dbt_args=tuple(WITHOUT_UNIT_TESTS),
+        dbt_args=WITHOUT_UNIT_TESTS,
     )
 
 

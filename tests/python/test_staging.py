@@ -11,10 +11,10 @@ import pytest
 
 from salesperf.cli import main
 from salesperf.contract import RAW_TABLES
-from salesperf.dbt_build import BuildSummary, build, dbt_vars
+from salesperf.dbt_build import WITHOUT_UNIT_TESTS, BuildSummary, build, dbt_vars
 from salesperf.demo import generate
 from salesperf.warehouse import connect
-from tests.python.helpers import SALESFORCE_EXPORT, SMALL_DEMO, SMALL_DEMO_AS_OF, WITHOUT_UNIT_TESTS, query
+from tests.python.helpers import SALESFORCE_EXPORT, SMALL_DEMO, SMALL_DEMO_AS_OF, query
 
 # What staging must do with a row listed under each fault, strongest first: a row listed
 # under several faults takes the first of its faults in this order. Written from the
